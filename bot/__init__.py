@@ -1,0 +1,1 @@
+"""Citizen guidance assistant for Hanoi: domain logic free of Rasa imports."""

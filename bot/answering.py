@@ -1,0 +1,103 @@
+"""Decide what a procedure question is about: which procedure, which topic.
+
+NLU gives the question type (intent) and maybe a procedure mention; the
+conversation remembers the last procedure. This module turns those into one
+decision the action renders, so the rules stay testable without Rasa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+TOPIC_BY_INTENT = {
+    "ask_procedure": "overview",
+    "ask_documents": "documents",
+    "ask_fee": "fee",
+    "ask_processing_time": "processing_time",
+    "ask_where_to_submit": "where",
+    "ask_online_submission": "online",
+    "ask_legal_basis": "legal_basis",
+}
+RESPONSE_BY_TOPIC = {
+    "overview": "utter_answer_overview",
+    "documents": "utter_answer_documents",
+    "fee": "utter_answer_fee",
+    "processing_time": "utter_answer_processing_time",
+    "where": "utter_answer_where",
+    "online": "utter_answer_online",
+    "legal_basis": "utter_answer_legal_basis",
+}
+CHOOSE_INTENT = "choose_procedure"
+MAX_CHOICES = 3
+
+ANSWER, CHOOSE, NOT_FOUND, ASK_WHICH = "answer", "choose", "not_found", "ask_which"
+
+
+@dataclass
+class Decision:
+    """What to say: an answer, a choice between candidates, or a question back."""
+
+    kind: str
+    topic: str
+    procedure: Optional[object] = None
+    candidates: List[object] = field(default_factory=list)
+
+
+def topic_for(intent: Optional[str], previous_topic: Optional[str], has_procedure: bool) -> str:
+    """Question type of this turn.
+
+    A button choice or a bare procedure name after "which procedure?" keeps the
+    topic the citizen asked about before.
+    """
+    if intent == CHOOSE_INTENT or (intent == "ask_procedure" and not has_procedure):
+        return previous_topic or "overview"
+    return TOPIC_BY_INTENT.get(intent or "", previous_topic or "overview")
+
+
+def decide(
+    catalogue,
+    intent: Optional[str],
+    text: str,
+    mention: Optional[str] = None,
+    chosen_code: Optional[str] = None,
+    current_code: Optional[str] = None,
+    previous_topic: Optional[str] = None,
+) -> Decision:
+    """Resolve the procedure of a question against the catalogue.
+
+    Order: a button's code; the NLU mention; the whole message; the procedure
+    already under discussion. Never answers a procedure the search is unsure of.
+    """
+    current = catalogue.get(current_code) if current_code else None
+    topic = topic_for(intent, previous_topic, current is not None)
+
+    if chosen_code:
+        chosen = catalogue.get(chosen_code)
+        if chosen is not None:
+            return Decision(ANSWER, topic, procedure=chosen)
+
+    queries = [q for q in (mention, text) if q and q.strip()]
+    for query in queries:
+        resolution = catalogue.resolve(query)
+        if resolution.status == "confident":
+            return Decision(ANSWER, topic, procedure=resolution.best)
+        if resolution.status == "ambiguous" and (mention or current is None):
+            # A follow-up like "còn lệ phí?" should not turn into a menu when we
+            # already know the procedure; an explicit mention should.
+            if current is not None and any(
+                c.procedure.code == current.code for c in resolution.candidates
+            ):
+                return Decision(ANSWER, topic, procedure=current)
+            return Decision(
+                CHOOSE, topic, candidates=resolution.candidates[:MAX_CHOICES]
+            )
+        if mention:
+            # The citizen named something; if that name is unknown, say so rather
+            # than falling back to an older procedure.
+            continue
+    if current is not None and not mention:
+        return Decision(ANSWER, topic, procedure=current)
+    if mention or intent == "ask_procedure":
+        return Decision(NOT_FOUND, topic)
+    return Decision(ASK_WHICH, topic)

@@ -1,0 +1,145 @@
+"""Measure the procedure search on a question set.
+
+Usage::
+
+    .venv/bin/python -m bot.catalogue.evaluate tests/data/search_dev.yml [--json]
+
+The file holds ``questions: [{q: ..., code: ...}]``; ``code: null`` marks a
+question about no procedure, which should resolve to "none". Prints top-1 and
+top-3 accuracy overall and for questions typed without diacritics, how the
+resolver decided, and every miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+from bot.catalogue.store import Catalogue, load_catalogue, normalize_code
+from bot.text import fold, normalize
+
+
+@dataclass
+class Report:
+    """Accuracy figures and misses of one evaluation run."""
+
+    questions: int = 0
+    top1: int = 0
+    top3: int = 0
+    unaccented: int = 0
+    unaccented_top1: int = 0
+    unaccented_top3: int = 0
+    statuses: Dict[str, int] = field(default_factory=dict)
+    negatives: int = 0
+    negatives_none: int = 0
+    unknown_codes: List[str] = field(default_factory=list)
+    misses: List[Dict[str, Any]] = field(default_factory=list)
+
+    def rate(self, hits: int, total: int) -> float:
+        """``hits / total`` (0 when there is nothing to count)."""
+        return hits / total if total else 0.0
+
+    def lines(self) -> List[str]:
+        """The report as ``name: value`` lines, then the misses."""
+        out = [
+            f"questions: {self.questions}",
+            f"top1: {self.rate(self.top1, self.questions):.3f} ({self.top1})",
+            f"top3: {self.rate(self.top3, self.questions):.3f} ({self.top3})",
+            f"unaccented questions: {self.unaccented}",
+            f"unaccented top1: {self.rate(self.unaccented_top1, self.unaccented):.3f}"
+            f" ({self.unaccented_top1})",
+            f"unaccented top3: {self.rate(self.unaccented_top3, self.unaccented):.3f}"
+            f" ({self.unaccented_top3})",
+            "resolve: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(self.statuses.items())),
+        ]
+        if self.negatives:
+            out.append(
+                f"not-a-procedure questions resolved to none: "
+                f"{self.negatives_none}/{self.negatives}"
+            )
+        if self.unknown_codes:
+            out.append(f"expected codes not in the catalogue: {self.unknown_codes}")
+        for miss in self.misses:
+            got = ", ".join(f"{c} ({s:.2f})" for c, s in miss["got"]) or "-"
+            out.append(f"miss: {miss['q']!r} expected {miss['expected']} got {got}")
+        return out
+
+
+def load_questions(path: Path) -> List[Dict[str, Any]]:
+    """The ``questions`` list of a YAML question set."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    questions = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(questions, list):
+        raise ValueError(f"{path}: expected a 'questions' list")
+    return questions
+
+
+def evaluate(questions: List[Dict[str, Any]], catalogue: Catalogue) -> Report:
+    """Run every question through search and resolve."""
+    report = Report()
+    for item in questions:
+        q = str(item.get("q", ""))
+        expected = item.get("code")
+        resolution = catalogue.resolve(q)
+        if expected is None:
+            report.negatives += 1
+            if resolution.status == "none":
+                report.negatives_none += 1
+            else:
+                got = [(h.procedure.code, h.score) for h in resolution.candidates[:3]]
+                report.misses.append({"q": q, "expected": "none", "got": got})
+            continue
+        expected = normalize_code(str(expected))
+        if catalogue.get(expected) is None:
+            report.unknown_codes.append(expected)
+        report.statuses[resolution.status] = (
+            report.statuses.get(resolution.status, 0) + 1
+        )
+        hits = catalogue.search(q, top=3)
+        codes = [h.procedure.code for h in hits]
+        unaccented = fold(q) == normalize(q)
+        report.questions += 1
+        report.unaccented += unaccented
+        if codes[:1] == [expected]:
+            report.top1 += 1
+            report.unaccented_top1 += unaccented
+        if expected in codes:
+            report.top3 += 1
+            report.unaccented_top3 += unaccented
+        if codes[:1] != [expected]:
+            got = [(h.procedure.code, h.score) for h in hits]
+            report.misses.append({"q": q, "expected": expected, "got": got})
+    return report
+
+
+def main(argv: List[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "questions", type=Path, help="YAML file with a 'questions' list"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        questions = load_questions(args.questions)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(questions, load_catalogue())
+    if args.json:
+        print(json.dumps(asdict(report), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
