@@ -27,7 +27,7 @@ nlu_data/lookups/procedures.yml: bot/catalogue/overlay.yml bot/nlu/lookups.py | 
 	$(PY) -m bot.nlu.lookups
 
 $(MODEL): $(STAMP) $(TRAIN_INPUTS) nlu_data/lookups/procedures.yml
-	$(RASA) train --data nlu_data --domain domain.yml --config config.yml
+	$(RASA) train --data nlu_data --domain domain.yml --config config.yml \
 		--out models --fixed-model-name citizen-bot
 	@touch $@
 

@@ -1,10 +1,12 @@
-"""Dossier status: a form that asks for the code, then a lookup in the one-stop system."""
+"""Dossier status: a form asks for the code, then a one-stop system lookup."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -36,19 +38,27 @@ def get_client() -> DossierClient:
     return _client
 
 
+async def _lookup(code: str, verify: Optional[str]):
+    """The blocking HTTP call, off the action server's event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        None, functools.partial(get_client().get, code, verify=verify)
+    )
+
+
 class ValidateDossierForm(FormValidationAction):
     """Accept a code in any reasonable writing; re-ask with an example, then give up."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_dossier_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Text]:
+        domain: Dict[str, Any],
+    ) -> List[str]:
         if (tracker.get_slot("dossier_attempts") or 0) >= MAX_CODE_ATTEMPTS:
             return []  # ends the form; action_check_dossier offers the hotline
         return domain_slots
@@ -58,8 +68,8 @@ class ValidateDossierForm(FormValidationAction):
         slot_value: Any,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> Dict[Text, Any]:
+        domain: Dict[str, Any],
+    ) -> Dict[str, Any]:
         code = extract_code(str(slot_value or "")) or extract_code(
             tracker.latest_message.get("text")
         )
@@ -74,12 +84,12 @@ class ValidateDossierForm(FormValidationAction):
 class ActionCheckDossier(Action):
     """Look the dossier up and explain its status and the next step."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_dossier"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         code = tracker.get_slot("dossier_code")
         reset = [SlotSet("dossier_code", None), SlotSet("dossier_attempts", 0)]
         if not code:
@@ -101,11 +111,12 @@ class ActionCheckDossier(Action):
 
         verify = extract_verification(tracker.latest_message.get("text"))
         try:
-            dossier = get_client().get(code, verify=verify)
+            dossier = await _lookup(code, verify)
         except VerificationFailed:
+            # The status is not personal data: answer it without the owner's name.
             dispatcher.utter_message(response="utter_dossier_verification_failed")
             try:
-                dossier = get_client().get(code)
+                dossier = await _lookup(code, None)
             except DossierError as exc:
                 return events + self._explain_error(dispatcher, exc, code)
         except DossierError as exc:
@@ -113,6 +124,8 @@ class ActionCheckDossier(Action):
 
         values = lookup.status_vars(dossier)
         dispatcher.utter_message(response=lookup.status_response(dossier), **values)
+        if values.get("note"):
+            dispatcher.utter_message(response="utter_dossier_note", **values)
         if values.get("overdue"):
             dispatcher.utter_message(response="utter_dossier_overdue", **values)
         if dossier.owner:
@@ -124,9 +137,11 @@ class ActionCheckDossier(Action):
     @staticmethod
     def _explain_error(
         dispatcher: CollectingDispatcher, exc: DossierError, code: str
-    ) -> List[Dict[Text, Any]]:
+    ) -> List[Dict[str, Any]]:
         if isinstance(exc, (DossierNotFound, InvalidDossierCode)):
-            dispatcher.utter_message(response="utter_dossier_not_found", dossier_code=code)
+            dispatcher.utter_message(
+                response="utter_dossier_not_found", dossier_code=code
+            )
         else:
             # Only the exception class: messages may echo request data.
             logger.warning("dossier lookup failed: %s", type(exc).__name__)

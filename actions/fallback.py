@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,14 +13,16 @@ FALLBACK_INTENT = "nlu_fallback"
 class ActionDefaultAskAffirmation(Action):
     """Ask "Có phải bạn muốn …?" for the most likely intent."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         ranking = tracker.latest_message.get("intent_ranking") or []
-        candidates = [r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT]
+        candidates = [
+            r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT
+        ]
         responses = domain.get("responses", {})
         for intent in candidates:
             label = responses.get(f"utter_label_{intent}")

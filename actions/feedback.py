@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,12 +19,12 @@ POSITIVE, NEGATIVE = "positive", "negative"
 class ActionSaveFeedback(Action):
     """Store the citizen's rating of the last answer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_save_feedback"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         rating = POSITIVE if intent == "feedback_positive" else NEGATIVE
         dispatcher.utter_message(response=f"utter_feedback_thanks_{rating}")
@@ -35,12 +35,12 @@ class ActionSaveFeedback(Action):
 class ActionRecordUnanswered(Action):
     """Remember a question the bot could not answer, for the staff report."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_record_unanswered"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         if not text or text.startswith("/"):
             return []

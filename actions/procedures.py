@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -28,7 +28,9 @@ def choice_buttons(candidates) -> List[Dict[str, str]]:
     """One button per candidate procedure; the payload carries its code."""
     return [
         {
-            "title": truncate(hit.procedure.short_name or hit.procedure.name, BUTTON_TITLE_LIMIT),
+            "title": truncate(
+                hit.procedure.short_name or hit.procedure.name, BUTTON_TITLE_LIMIT
+            ),
             "payload": "/choose_procedure"
             + json.dumps({"procedure_code": hit.procedure.code}, ensure_ascii=False),
         }
@@ -39,12 +41,12 @@ def choice_buttons(candidates) -> List[Dict[str, str]]:
 class ActionAnswerProcedure(Action):
     """Documents, fee, time, place, online filing, legal basis or an overview."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_procedure"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
@@ -63,7 +65,7 @@ class ActionAnswerProcedure(Action):
             dispatcher.utter_message(response="utter_catalogue_error")
             return []
 
-        events: List[Dict[Text, Any]] = [SlotSet("topic", decision.topic)]
+        events: List[Dict[str, Any]] = [SlotSet("topic", decision.topic)]
         if decision.kind == answering.ANSWER:
             proc = decision.procedure
             values = answer_vars(proc, decision.topic)
@@ -76,7 +78,8 @@ class ActionAnswerProcedure(Action):
             events.append(SlotSet("procedure_code", proc.code))
         elif decision.kind == answering.CHOOSE:
             dispatcher.utter_message(
-                response="utter_did_you_mean", buttons=choice_buttons(decision.candidates)
+                response="utter_did_you_mean",
+                buttons=choice_buttons(decision.candidates),
             )
         elif decision.kind == answering.NOT_FOUND:
             dispatcher.utter_message(response="utter_procedure_not_found")

@@ -30,6 +30,10 @@ RESPONSE_BY_TOPIC = {
 }
 CHOOSE_INTENT = "choose_procedure"
 MAX_CHOICES = 3
+# Without an NLU mention, the whole message may still name a new procedure
+# ("thế còn làm hộ chiếu?"), but a follow-up's question words can weakly match
+# some procedure; only a strong match replaces the one under discussion.
+SWITCH_SCORE = 0.8
 
 ANSWER, CHOOSE, NOT_FOUND, ASK_WHICH = "answer", "choose", "not_found", "ask_which"
 
@@ -44,7 +48,9 @@ class Decision:
     candidates: List[object] = field(default_factory=list)
 
 
-def topic_for(intent: Optional[str], previous_topic: Optional[str], has_procedure: bool) -> str:
+def topic_for(
+    intent: Optional[str], previous_topic: Optional[str], has_procedure: bool
+) -> str:
     """Question type of this turn.
 
     A button choice or a bare procedure name after "which procedure?" keeps the
@@ -81,7 +87,10 @@ def decide(
     for query in queries:
         resolution = catalogue.resolve(query)
         if resolution.status == "confident":
-            return Decision(ANSWER, topic, procedure=resolution.best)
+            top_score = resolution.candidates[0].score if resolution.candidates else 1.0
+            if mention or current is None or top_score >= SWITCH_SCORE:
+                return Decision(ANSWER, topic, procedure=resolution.best)
+            continue
         if resolution.status == "ambiguous" and (mention or current is None):
             # A follow-up like "còn lệ phí?" should not turn into a menu when we
             # already know the procedure; an explicit mention should.

@@ -19,7 +19,9 @@ from typing import List, Optional
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; each command's handler is imported only when used."""
-    parser = argparse.ArgumentParser(prog="citizen-bot", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="citizen-bot", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("lookup", help="rank procedures for a free-text question")
@@ -33,13 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="bot.catalogue.cli:cmd_procedure")
 
-    p = sub.add_parser("dossier", help="status of a filed dossier in the one-stop system")
+    p = sub.add_parser(
+        "dossier", help="status of a filed dossier in the one-stop system"
+    )
     p.add_argument("code", nargs="+")
     p.add_argument("--verify", help="last 4 digits of the phone number on the dossier")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="bot.dossier.cli:cmd_dossier")
 
-    p = sub.add_parser("report", help="most asked procedures, unanswered questions, ratings")
+    p = sub.add_parser(
+        "report", help="most asked procedures, unanswered questions, ratings"
+    )
     p.add_argument("--db", help="tracker store URL (default: TRACKER_DB_URL or SQLite)")
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--top", type=int, default=10)

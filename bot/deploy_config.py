@@ -59,7 +59,9 @@ def lock_store_config(url: Optional[str]) -> Dict[str, Any]:
     return config
 
 
-def endpoints_config(settings: Settings, action_url: str = ACTION_SERVER_URL) -> Dict[str, Any]:
+def endpoints_config(
+    settings: Settings, action_url: str = ACTION_SERVER_URL
+) -> Dict[str, Any]:
     """The whole endpoints.yml content for these settings."""
     return {
         "action_endpoint": {"url": action_url},

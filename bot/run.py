@@ -43,7 +43,9 @@ class Service:
     ready_url: Optional[str] = None
 
 
-def plan(settings: Settings, model: str, console_port: int, rasa_port: int) -> List[Service]:
+def plan(
+    settings: Settings, model: str, console_port: int, rasa_port: int
+) -> List[Service]:
     """The processes to start for these settings, in start order."""
     rasa = str(VENV_BIN / "rasa")
     python = sys.executable
@@ -73,9 +75,16 @@ def plan(settings: Settings, model: str, console_port: int, rasa_port: int) -> L
         Service(
             "rasa",
             [
-                rasa, "run", "--model", model, "--port", str(rasa_port),
-                "--credentials", str(STATE_DIR / "credentials.yml"),
-                "--endpoints", str(STATE_DIR / "endpoints.yml"),
+                rasa,
+                "run",
+                "--model",
+                model,
+                "--port",
+                str(rasa_port),
+                "--credentials",
+                str(STATE_DIR / "credentials.yml"),
+                "--endpoints",
+                str(STATE_DIR / "endpoints.yml"),
             ],
             f"http://127.0.0.1:{rasa_port}/",
         )
@@ -106,13 +115,24 @@ class Supervisor:
 
     def _prefix(self, name: str, index: int) -> str:
         label = f"{name:>8} |"
-        return f"\033[{COLORS[index % len(COLORS)]}m{label}\033[0m" if self.color else label
+        return (
+            f"\033[{COLORS[index % len(COLORS)]}m{label}\033[0m"
+            if self.color
+            else label
+        )
 
     def start(self, service: Service, index: int, env: Dict[str, str]) -> None:
         proc = subprocess.Popen(
-            service.argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            text=True, errors="replace", bufsize=1,
+            service.argv,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
+            errors="replace",
+            bufsize=1,
         )
         self.procs[service.name] = proc
         prefix = self._prefix(service.name, index)
@@ -152,7 +172,7 @@ def wait_ready(url: str, sup: Supervisor, timeout: float = READY_TIMEOUT_S) -> b
         if sup.first_exited():
             return False
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status < 500:
                     return True
         except Exception:
@@ -161,7 +181,9 @@ def wait_ready(url: str, sup: Supervisor, timeout: float = READY_TIMEOUT_S) -> b
 
 
 def banner(rasa_port: int, console_port: int, console_key: str, generated: bool) -> str:
-    key_note = " (generated for this run; set CONSOLE_ACCESS_KEY in .env)" if generated else ""
+    key_note = (
+        " (generated for this run; set CONSOLE_ACCESS_KEY in .env)" if generated else ""
+    )
     return f"""
 ==========================================================================
  The assistant is running.
@@ -203,7 +225,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     sup = Supervisor()
     interrupted = threading.Event()
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         interrupted.set()
         sup.stopping.set()
 
@@ -218,7 +240,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 if not interrupted.is_set():
                     print(f"{service.name} did not start; stopping.", flush=True)
                 return 1
-        print(banner(args.rasa_port, args.console_port, console_key, generated), flush=True)
+        print(
+            banner(args.rasa_port, args.console_port, console_key, generated),
+            flush=True,
+        )
         while not interrupted.is_set():
             dead = sup.first_exited()
             if dead:

@@ -68,7 +68,7 @@ class Settings:
     lock_store_url: Optional[str] = None
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
         """Build settings from ``env`` (default: os.environ after reading .env)."""
         if env is None:
             load_dotenv()
@@ -100,4 +100,6 @@ class Settings:
         """Fail fast, naming every missing secret at once."""
         missing = [n.upper() for n in names if not getattr(self, n)]
         if missing:
-            raise SettingsError("missing environment variable(s): " + ", ".join(missing))
+            raise SettingsError(
+                "missing environment variable(s): " + ", ".join(missing)
+            )

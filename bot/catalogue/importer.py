@@ -206,7 +206,7 @@ def write_catalogue(result: ImportResult, out: Path, imported: str) -> Dict[str,
     payload = {
         "meta": meta,
         "procedures": [
-            stored_form(p) for p in sorted(result.procedures, key=lambda p: p.code)
+            packed_form(p) for p in sorted(result.procedures, key=lambda p: p.code)
         ],
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -219,7 +219,9 @@ def parse_channels(text: str | None) -> Tuple[List[Channel], List[str]]:
 
 # ------------------------------------------------------------------- documents
 
-_COPIES_RE = re.compile(r"(?<!\d)(\d+) bản chính(?:, ?(\d+) bản sao)?")
+# The portal's copies cell: "1 bản chính" or "0 bản chính,1 bản sao", never
+# zero-padded; "(01 bản chính hoặc …)" is prose inside a document name.
+_COPIES_RE = re.compile(r"(?<![\d(])(0|[1-9]\d*) bản chính(?:,(\d+) bản sao)?")
 _FORM_EXT_RE = re.compile(r"\.(?:docx|doc|pdf|xlsx|xls|rar|zip|odt|rtf)", re.I)
 _FORM_WORDS = ("mau", "don", "phu luc", "to khai", "van ban", "bieu mau")
 _MIN_NAME = 8  # a form never starts in the first characters of a row
@@ -288,6 +290,8 @@ def _is_row_end(text: str, end: int) -> bool:
     nxt = text[end : end + 3]
     if not nxt:
         return True
+    if nxt[0].isspace():
+        return False  # "…1 bản chính hoặc…": prose
     if nxt[0].islower():
         # "…1 bản chínhb) Văn bản…" starts an enumerated row.
         return bool(re.match(r"[a-zđ]{1,2}[).]", nxt))
@@ -320,7 +324,7 @@ def parse_documents(text: str | None) -> Tuple[List[Document], List[str]]:
             row = part[pos : m.start()]
             pos = m.end()
             name, forms = _split_forms(row)
-            name = name.strip(" ;,")
+            name = name.strip(" ;,").lstrip("-+*•\t ")
             if name:
                 documents.append(
                     Document(
@@ -334,7 +338,7 @@ def parse_documents(text: str | None) -> Tuple[List[Document], List[str]]:
         if last:
             # A trailing row without a number of copies (often a note in brackets).
             name, forms = _split_forms(tail)
-            name = name.strip(" ;,-\n")
+            name = name.strip(" ;,-\n").lstrip("-+*•\t ")
             if name:
                 documents.append(
                     Document(name=name, form="; ".join(forms), group=group)
@@ -357,6 +361,20 @@ _YEAR_PREFIX_RE = re.compile(r"^(?:19|20)\d\d(?=\d{1,4}/)")
 _LEGAL_NAME_STARTS = frozenset(
     "luat nghi thong quy quyet sua huong ban ve bo thuc phap lenh hien chi".split()
 )
+
+
+# "…Bộ Tư phápThông tư số" + number: the number cell repeated the kind of document.
+_GLUED_KIND_RE = re.compile(
+    r"(?<=[^\W\d_])(?:Thông tư|Nghị định|Luật|Quyết định|Nghị quyết)(?: số)?$"
+)
+
+
+def _starts_legal_name(text: str) -> bool:
+    """True when ``text`` is a space then a capitalised legal name ("Nghị định…")."""
+    m = re.match(r" (\w+)", text)
+    return bool(
+        m and m.group(1)[0].isupper() and fold(m.group(1)) in _LEGAL_NAME_STARTS
+    )
 
 
 def _trailing_name_start(token: str, after: str) -> int:
@@ -407,9 +425,12 @@ def parse_legal(text: str | None) -> Tuple[List[LegalDoc], List[str]]:
         if k:
             token, end = token[:-k], end - k
         elif end < len(body) and not body[end].isupper():
-            continue  # quoted inside a name: "Thông tư 19/2021/TT-BTC ngày…"
+            glued = m.start() > 0 and body[m.start() - 1].isalpha()
+            if not (glued and _starts_legal_name(body[end:])):
+                continue  # quoted inside a name: "Thông tư 19/2021/TT-BTC ngày…"
         number = _legal_number(token)
         name = clean_text(body[pos : end - len(number)]).strip(" ;,.")
+        name = _GLUED_KIND_RE.sub("", name).strip(" ;,.") or name
         docs.append(LegalDoc(name=name or number, number=number))
         pos = end
     tail = clean_text(body[pos:])

@@ -42,7 +42,7 @@ from bot.text import expand, fold_token, normalize
 TERMS_PATH = Path(__file__).with_name("search_terms.yml")
 
 #: Below this score nothing fits: the bot hands off to the hotline.
-NONE_BELOW = 0.5
+NONE_BELOW = 0.45
 #: Two different procedures closer than this are ambiguous.
 AMBIGUOUS_GAP = 0.05
 #: At most this many candidates are offered when ambiguous.
@@ -51,7 +51,12 @@ MAX_CHOICES = 4
 CANDIDATES = 80
 
 W_COVERAGE, W_PHRASE, W_PRECISION = 0.55, 0.20, 0.25
-W_PRIOR = 0.08
+W_PRIOR = 0.05
+#: IDF mass of matched words that makes a match fully specific; a lone common
+#: word ("tên", "thuế") scores proportionally less.
+SPECIFIC = 5.5
+#: Bonus when the query's words are exactly one field's words ("cccd", "sổ đỏ").
+W_EXACT = 0.04
 #: Weight of a word matched only after spelling correction.
 CORRECTED = 0.85
 _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
@@ -65,6 +70,10 @@ _LEVEL_NOTE_RE = re.compile(
     r"(?:\s*,\s*cap\s+(?:trung uong|tinh|xa|huyen))*\s*\.?$"
 )
 _LEADING_RE = re.compile(r"^\W*thu tuc\s*:?\s*")
+# Where a long portal name turns from the procedure to its qualifiers: the part
+# before is indexed too, so "gia hạn giấy phép xây dựng" is not drowned by
+# "(công trình không theo tuyến/theo tuyến trong đô thị/…)".
+_HEAD_RE = re.compile(r"\s*\(|\s+doi voi\s|\s+trong truong hop\s|\s+cho\s|\s*;")
 
 
 @dataclass(frozen=True)
@@ -224,6 +233,9 @@ class SearchIndex:
         for proc in self.procedures:
             base = base_name(proc.name)
             fields = [canonical_words(base)]
+            head = _HEAD_RE.split(base, maxsplit=1)[0]
+            if head != base and len(head.split()) >= 2:
+                fields.append(canonical_words(head))
             for text in [proc.short_name, *proc.aliases]:
                 if text:
                     pairs = tokens_of(expand(text))
@@ -328,17 +340,43 @@ class SearchIndex:
 
     # ---------------------------------------------------------------- scoring
 
-    def _score_field(
-        self, f: _Field, qweights: Dict[str, float], qpairs: set, qtotal: float
+    def _score_doc(
+        self,
+        fields: List[_Field],
+        qweights: Dict[str, float],
+        qpairs: set,
+        qtotal: float,
     ) -> float:
-        matched = [t for t in qweights if t in f.token_set]
-        if not matched:
+        """Calibrated score of one procedure for one reading of the query.
+
+        Each feature takes its best field: coverage from the field holding most
+        of the query (often the full name), precision from the field the query
+        holds most of (an alias, the plain-language name or the name's head).
+        """
+        coverage = phrase = precision = matched_best = 0.0
+        exact = 0.0
+        for f in fields:
+            matched = [t for t in qweights if t in f.token_set]
+            if not matched:
+                continue
+            matched_idf = sum(self.idf.get(t, 0.0) for t in matched)
+            cov = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched) / qtotal
+            if cov > coverage:
+                coverage, matched_best = cov, matched_idf
+            if qpairs:
+                phrase = max(phrase, len(qpairs & f.pairs) / len(qpairs))
+            elif len(f.tokens) == 1:  # one word: only a one-word field is the phrase
+                phrase = 1.0
+            precision = max(precision, min(1.0, matched_idf / f.weight))
+            if len(matched) == len(qweights) == len(f.token_set):
+                exact = 1.0
+        if not coverage:
             return 0.0
-        hit = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched)
-        coverage = hit / qtotal
-        phrase = len(qpairs & f.pairs) / len(qpairs) if qpairs else coverage
-        precision = min(1.0, sum(self.idf.get(t, 0.0) for t in matched) / f.weight)
-        return W_COVERAGE * coverage + W_PHRASE * phrase + W_PRECISION * precision
+        specific = min(1.0, matched_best / SPECIFIC)
+        base = specific * (
+            W_COVERAGE * coverage + W_PHRASE * phrase + W_PRECISION * precision
+        )
+        return (1 - W_PRIOR - W_EXACT) * min(1.0, base) + W_EXACT * exact
 
     def _score_reading(self, reading: List[Tuple[str, float]]) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
@@ -361,12 +399,9 @@ class SearchIndex:
         for doc in top.tolist():
             if acc[doc] < 1e-2:
                 continue
-            best = max(
-                self._score_field(f, qweights, qpairs, qtotal)
-                for f in self._fields[doc]
-            )
+            best = self._score_doc(self._fields[doc], qweights, qpairs, qtotal)
             if best > 0:
-                scores[doc] = (1 - W_PRIOR) * best + W_PRIOR * self._prior[doc]
+                scores[doc] = best + W_PRIOR * self._prior[doc]
         return scores
 
     def _ranked(self, query: str) -> List[Tuple[int, float]]:

@@ -28,7 +28,10 @@ class CatalogueError(RuntimeError):
 
 
 def normalize_code(code: str) -> str:
-    """``" 1.001193 "``, ``"1,001193"``, ``"1.001193.000.00.00.H26"`` -> ``"1.001193"``."""
+    """The national code in ``code``, e.g. ``" 1,001193 "`` -> ``"1.001193"``.
+
+    Local variants (``1.001193.000.00.00.H26``) map to the national code.
+    """
     m = _CODE_RE.search(code or "")
     return f"{m.group(1)}.{m.group(2)}" if m else (code or "").strip().upper()
 
@@ -88,7 +91,7 @@ class Catalogue:
         return self.index.search(query, top=top)
 
     def resolve(self, query: str):
-        """Decide what a mention refers to (:class:`~bot.catalogue.search.Resolution`)."""
+        """What a mention refers to (a :class:`~bot.catalogue.search.Resolution`)."""
         return self.index.resolve(query)
 
 

@@ -20,6 +20,7 @@ HEADER_NAME = "X-Console-Key"
 SESSION_TTL_SECONDS = 12 * 3600
 MAX_FAILED_LOGINS = 10
 FAILED_LOGIN_WINDOW_SECONDS = 300.0
+MAX_TRACKED_CLIENTS = 10_000
 _SIGNING_CONTEXT = b"citizen-bot console session v1"
 
 
@@ -93,18 +94,22 @@ class LoginThrottle:
 
     def blocked(self, client: str) -> bool:
         """Whether ``client`` has used up its failed attempts."""
-        return len(self._recent(client)) >= self.limit
+        stamps = self._failures.get(client)
+        return stamps is not None and len(self._trim(stamps)) >= self.limit
 
     def failed(self, client: str) -> None:
         """Record one failed attempt by ``client``."""
-        self._recent(client).append(self._clock())
+        if len(self._failures) >= MAX_TRACKED_CLIENTS:
+            # Forget clients whose failures have all left the window.
+            for key in [k for k, v in self._failures.items() if not self._trim(v)]:
+                del self._failures[key]
+        self._trim(self._failures.setdefault(client, deque())).append(self._clock())
 
     def succeeded(self, client: str) -> None:
         """Forget ``client``'s failures."""
         self._failures.pop(client, None)
 
-    def _recent(self, client: str) -> Deque[float]:
-        stamps = self._failures.setdefault(client, deque())
+    def _trim(self, stamps: Deque[float]) -> Deque[float]:
         horizon = self._clock() - self.window
         while stamps and stamps[0] < horizon:
             stamps.popleft()

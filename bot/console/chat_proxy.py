@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
 CHAT_TIMEOUT_SECONDS = 20.0
+CONNECT_TIMEOUT_SECONDS = 3.0
 MAX_MESSAGE_CHARS = 2000
 _SENDER_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -96,7 +97,9 @@ class RasaChatProxy:
     async def send(self, sender: str, message: str) -> List[Dict[str, Any]]:
         """Rasa's replies to ``message`` from ``sender``, or the fallback reply."""
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
+            # A short connect timeout: a stopped Rasa should not keep citizens waiting.
+            timeout = httpx.Timeout(self.timeout, connect=CONNECT_TIMEOUT_SECONDS)
+            self._client = httpx.AsyncClient(timeout=timeout)
         try:
             response = await self._client.post(
                 self.url, json={"sender": sender, "message": message}

@@ -318,13 +318,14 @@ class DossierClient:
             raise InvalidDossierCode("the service rejects the code")
         if status == 403 and error == "verification_failed":
             raise VerificationFailed("the verification does not match")
-        if status == 429:
+        if status == 429 and verify is not None:
             raise VerificationFailed(
                 "verification locked", retry_after=_retry_after(response_headers)
             )
-        if status >= 500 or status in (401, 403, 404):
+        if status >= 500 or status in (401, 403, 404, 429):
             # 401/403 without a verification error, or an unknown endpoint: the
-            # client is pointed at the wrong place or with the wrong key.
+            # client is pointed at the wrong place or with the wrong key; 429
+            # without a verification: a gateway in front throttles us.
             raise DossierUnavailable(f"HTTP {status} {error or ''}".strip())
         raise DossierBadResponse(f"unexpected HTTP {status}")
 

@@ -13,7 +13,8 @@ from bot.text import fold
 
 # After a phone keyword ("so cuoi", "sdt", "dien thoai", "dt"), 4 digits alone.
 _VERIFY_RE = re.compile(
-    r"(?:so cuoi|sdt|so dien thoai|dien thoai|\bdt\b|xac minh|verify)\D{0,25}?(?<!\d)(\d{4})(?!\d)"
+    r"(?:so cuoi|sdt|so dien thoai|dien thoai|\bdt\b|xac minh|verify)"
+    r"\D{0,25}?(?<!\d)(\d{4})(?!\d)"
 )
 
 

@@ -125,7 +125,9 @@ def cmd_report(args) -> int:
         return 0
     ratings = report["ratings"]
     rate = (
-        f"{ratings['satisfaction']:.0%}" if ratings["satisfaction"] is not None else "n/a"
+        f"{ratings['satisfaction']:.0%}"
+        if ratings["satisfaction"] is not None
+        else "n/a"
     )
     print(f"Last {report['days']} days: {report['conversations']} conversations")
     print(
@@ -133,9 +135,13 @@ def cmd_report(args) -> int:
         f"{ratings['not_useful']} not useful)"
     )
     print("\nMost asked procedures:")
-    for item in report["top_procedures"] or [{"count": 0, "code": "-", "name": "(none)"}]:
+    for item in report["top_procedures"] or [
+        {"count": 0, "code": "-", "name": "(none)"}
+    ]:
         print(f"  {item['count']:>5}  {item['code']:<12} {item['name']}")
     print("\nUnanswered questions:")
-    for item in report["unanswered"] or [{"count": 0, "text": "(none)", "last_seen": ""}]:
+    for item in report["unanswered"] or [
+        {"count": 0, "text": "(none)", "last_seen": ""}
+    ]:
         print(f"  {item['count']:>5}  {item['text']}  {item['last_seen']}")
     return 0

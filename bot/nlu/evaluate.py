@@ -33,10 +33,14 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     from sklearn.metrics import f1_score
 
     labels = sorted(set(gold))
-    return float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0))
+    return float(
+        f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
+    )
 
 
-def entity_scores(gold: List[Set[Span]], predicted: List[Set[Span]]) -> Dict[str, float]:
+def entity_scores(
+    gold: List[Set[Span]], predicted: List[Set[Span]]
+) -> Dict[str, float]:
     """Micro precision, recall and F1 of exact entity spans."""
     tp = sum(len(g & p) for g, p in zip(gold, predicted))
     n_pred = sum(len(p) for p in predicted)
@@ -59,7 +63,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="models/citizen-bot.tar.gz")
     parser.add_argument("--test", default="tests/data/nlu_test.yml")
-    parser.add_argument("--errors", type=int, default=15, help="misclassifications to list")
+    parser.add_argument(
+        "--errors", type=int, default=15, help="misclassifications to list"
+    )
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
 
@@ -84,12 +90,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     accented = [i for i in range(len(texts)) if i not in set(unaccented)]
 
     def subset(indices: List[int]) -> float:
-        return macro_f1([gold_intents[i] for i in indices], [pred_intents[i] for i in indices])
+        return macro_f1(
+            [gold_intents[i] for i in indices], [pred_intents[i] for i in indices]
+        )
 
     overall = macro_f1(gold_intents, pred_intents)
     f1_unacc, f1_acc = subset(unaccented), subset(accented)
     accuracy = sum(g == p for g, p in zip(gold_intents, pred_intents)) / len(texts)
-    print(f"NLU test set: {args.test} ({len(texts)} messages, {len(unaccented)} unaccented)")
+    print(
+        f"NLU test set: {args.test} "
+        f"({len(texts)} messages, {len(unaccented)} unaccented)"
+    )
     print(f"intent_accuracy: {accuracy:.3f}")
     print(f"intent_macro_f1: {overall:.3f}")
     print(f"intent_macro_f1_unaccented: {f1_unacc:.3f}")
@@ -107,7 +118,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"entity_f1: {entity_scores(gold_entities, pred_entities)['f1']:.3f}")
     errors = [i for i in range(len(texts)) if gold_intents[i] != pred_intents[i]]
     if errors and args.errors:
-        print(f"\nFirst {min(args.errors, len(errors))} of {len(errors)} intent errors:")
+        print(
+            f"\nFirst {min(args.errors, len(errors))} of {len(errors)} intent errors:"
+        )
         for i in errors[: args.errors]:
             print(f"  {gold_intents[i]:>24} -> {pred_intents[i]:<24} {texts[i][:70]}")
     return 0

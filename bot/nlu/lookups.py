@@ -58,8 +58,14 @@ def build(overlay: dict) -> str:
     def block(items: Sequence[str]) -> str:
         return "".join(f"    - {item}\n" for item in sorted(items))
 
-    parts = [HEADER, 'version: "3.1"\n', "nlu:\n", "  - lookup: procedure\n",
-             "    examples: |\n", block(sorted(lookup)).replace("    - ", "      - ")]
+    parts = [
+        HEADER,
+        'version: "3.1"\n',
+        "nlu:\n",
+        "  - lookup: procedure\n",
+        "    examples: |\n",
+        block(sorted(lookup)).replace("    - ", "      - "),
+    ]
     for canonical in sorted(synonyms):
         parts.append(f"  - synonym: {json.dumps(canonical, ensure_ascii=False)}\n")
         parts.append("    examples: |\n")

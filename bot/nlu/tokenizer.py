@@ -10,7 +10,7 @@ the original message so that entity values keep the citizen's own spelling.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -31,9 +31,12 @@ class VietnameseTokenizer(WhitespaceTokenizer):
     """Whitespace tokens, folded to no diacritics, with teencode expanded."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Same options as the whitespace tokenizer, plus expansion on/off."""
-        return {**WhitespaceTokenizer.get_default_config(), "expand_abbreviations": True}
+        return {
+            **WhitespaceTokenizer.get_default_config(),
+            "expand_abbreviations": True,
+        }
 
     @staticmethod
     def not_supported_languages() -> None:
@@ -43,15 +46,15 @@ class VietnameseTokenizer(WhitespaceTokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "VietnameseTokenizer":
+    ) -> VietnameseTokenizer:
         """Creates the component (no resources to load)."""
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         """Whitespace tokens of ``attribute``, folded and expanded for TEXT."""
         tokens = super().tokenize(message, attribute)
         if attribute != TEXT:
@@ -60,7 +63,9 @@ class VietnameseTokenizer(WhitespaceTokenizer):
         for token in tokens:
             folded = fold_token(token.text.lower())
             expansion = (
-                ABBREVIATIONS.get(folded) if self._config["expand_abbreviations"] else None
+                ABBREVIATIONS.get(folded)
+                if self._config["expand_abbreviations"]
+                else None
             )
             words = fold_token(expansion).split() if expansion else [folded]
             for word in words:

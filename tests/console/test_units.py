@@ -166,3 +166,14 @@ def test_to_jsonable_handles_dataclasses_and_dates():
         "owner": {"name": "A"},
         "tags": ["x"],
     }
+
+
+def test_throttle_forgets_idle_clients(monkeypatch):
+    monkeypatch.setattr("bot.console.auth.MAX_TRACKED_CLIENTS", 3)
+    clock = Clock(0.0)
+    throttle = LoginThrottle(limit=5, window=10, clock=clock)
+    for client in "abc":
+        throttle.failed(client)
+    clock.now = 11
+    throttle.failed("d")
+    assert set(throttle._failures) == {"d"}

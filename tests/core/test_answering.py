@@ -74,13 +74,19 @@ def test_mention_answers_with_topic_of_intent(intent, topic):
 
 
 def test_follow_up_without_mention_keeps_procedure_in_context():
-    d = answering.decide(CAT, "ask_fee", "còn lệ phí thì sao?", current_code=PASSPORT.code)
+    d = answering.decide(
+        CAT, "ask_fee", "còn lệ phí thì sao?", current_code=PASSPORT.code
+    )
     assert (d.kind, d.topic, d.procedure) == (answering.ANSWER, "fee", PASSPORT)
 
 
 def test_new_mention_replaces_procedure_in_context():
     d = answering.decide(
-        CAT, "ask_fee", "lệ phí làm hộ chiếu", mention="hộ chiếu", current_code=BIRTH.code
+        CAT,
+        "ask_fee",
+        "lệ phí làm hộ chiếu",
+        mention="hộ chiếu",
+        current_code=BIRTH.code,
     )
     assert d.procedure == PASSPORT
 
@@ -108,7 +114,11 @@ def test_button_choice_keeps_previous_topic():
 
 def test_unknown_mention_is_not_found_never_a_guess():
     d = answering.decide(
-        CAT, "ask_fee", "lệ phí nuôi rồng", mention="nuôi rồng", current_code=PASSPORT.code
+        CAT,
+        "ask_fee",
+        "lệ phí nuôi rồng",
+        mention="nuôi rồng",
+        current_code=PASSPORT.code,
     )
     assert d.kind == answering.NOT_FOUND and d.procedure is None
 
@@ -128,3 +138,17 @@ def test_bare_name_after_which_question_keeps_topic():
 def test_general_question_about_unknown_thing_is_not_found():
     d = answering.decide(CAT, "ask_procedure", "thủ tục nuôi rồng")
     assert d.kind == answering.NOT_FOUND
+
+
+def test_weak_full_text_match_does_not_replace_procedure_in_context():
+    class Weak(FakeCatalogue):
+        def resolve(self, query):
+            return Resolution("confident", BIRTH, [Hit(BIRTH, 0.55)])
+
+    d = answering.decide(
+        Weak(), "ask_legal_basis", "văn bản nào quy định", current_code=PASSPORT.code
+    )
+    assert d.procedure == PASSPORT
+    strong = FakeCatalogue()
+    d = answering.decide(strong, "ask_fee", "thế còn hộ chiếu", current_code=BIRTH.code)
+    assert d.procedure == PASSPORT

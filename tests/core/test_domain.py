@@ -9,13 +9,26 @@ ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = set(DOMAIN["responses"])
 CODE = "\n".join(
-    p.read_text(encoding="utf-8") for p in [*ROOT.glob("actions/*.py"), *ROOT.glob("bot/**/*.py")]
+    p.read_text(encoding="utf-8")
+    for p in [*ROOT.glob("actions/*.py"), *ROOT.glob("bot/**/*.py")]
 )
 DATA = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.glob("nlu_data/**/*.yml"))
 DESIGN_INTENTS = {
-    "greet", "goodbye", "thank", "affirm", "deny", "ask_procedure", "ask_documents",
-    "ask_fee", "ask_processing_time", "ask_where_to_submit", "ask_online_submission",
-    "check_dossier_status", "inform_dossier_code", "request_human", "bot_challenge",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "ask_procedure",
+    "ask_documents",
+    "ask_fee",
+    "ask_processing_time",
+    "ask_where_to_submit",
+    "ask_online_submission",
+    "check_dossier_status",
+    "inform_dossier_code",
+    "request_human",
+    "bot_challenge",
     "out_of_scope",
 }
 
@@ -24,9 +37,13 @@ def _referenced_in_code():
     names = set(re.findall(r"\"(utter_[a-z0-9_]+)\"", CODE))
     # Responses chosen by pattern: utter_feedback_thanks_{rating},
     # utter_dossier_status_{n}, utter_label_{intent}.
-    names |= {r for r in RESPONSES if r.startswith(("utter_feedback_thanks_",
-                                                    "utter_dossier_status_",
-                                                    "utter_label_"))}
+    names |= {
+        r
+        for r in RESPONSES
+        if r.startswith(
+            ("utter_feedback_thanks_", "utter_dossier_status_", "utter_label_")
+        )
+    }
     return names
 
 
@@ -50,7 +67,9 @@ def test_every_response_is_used_somewhere():
 
 
 def test_every_label_response_names_a_real_intent():
-    labels = {r[len("utter_label_"):] for r in RESPONSES if r.startswith("utter_label_")}
+    labels = {
+        r[len("utter_label_") :] for r in RESPONSES if r.startswith("utter_label_")
+    }
     assert labels <= set(DOMAIN["intents"])
     assert {"ask_fee", "check_dossier_status", "request_human"} <= labels
 
@@ -65,7 +84,9 @@ def test_responses_are_vietnamese_with_diacritics():
     for name, variants in DOMAIN["responses"].items():
         for variant in variants:
             text = variant["text"]
-            assert any(ord(c) > 127 for c in text), f"{name} has no diacritics: {text!r}"
+            assert any(ord(c) > 127 for c in text), (
+                f"{name} has no diacritics: {text!r}"
+            )
 
 
 def test_lookup_tables_are_generated_from_the_current_overlay():

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.deploy_config import credentials_config, endpoints_config, lock_store_config
-from bot.deploy_config import tracker_store_config
+from bot.deploy_config import (
+    credentials_config,
+    endpoints_config,
+    lock_store_config,
+    tracker_store_config,
+)
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def _find_python(env):
     return subprocess.run(
         ["bash", str(ROOT / "scripts/find-python.sh")],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -27,7 +34,9 @@ def test_find_python_returns_a_supported_interpreter():
     path = result.stdout.strip()
     version = subprocess.run(
         [path, "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert version.strip() in {"(3, 8)", "(3, 9)", "(3, 10)"}
 
@@ -36,8 +45,11 @@ def test_find_python_fails_with_one_clear_sentence(tmp_path):
     # Only a Python 3.11+ on PATH (this test's own), no pyenv.
     (tmp_path / "bin").mkdir()
     os.symlink(sys.executable, tmp_path / "bin" / "python3")
-    env = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "PYENV_ROOT": str(tmp_path / "nope")}
+    env = {
+        "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYENV_ROOT": str(tmp_path / "nope"),
+    }
     if any(Path(p).exists() for p in ("/usr/bin/python3.10", "/usr/bin/python3.9")):
         return  # this machine has a system 3.9/3.10; nothing to fail on
     result = _find_python(env)
@@ -49,7 +61,11 @@ def test_find_python_fails_with_one_clear_sentence(tmp_path):
 
 def test_endpoints_default_is_sqlite_and_in_memory_locks():
     config = endpoints_config(Settings.from_env({}))
-    assert config["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": ".rasa/tracker.db"}
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": ".rasa/tracker.db",
+    }
     assert config["lock_store"] == {"type": "in_memory"}
     committed = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert committed["tracker_store"] == config["tracker_store"]
@@ -58,15 +74,27 @@ def test_endpoints_default_is_sqlite_and_in_memory_locks():
 
 def test_scaled_urls_become_postgres_tracker_and_redis_locks():
     tracker = tracker_store_config("postgresql://bot:s%40cret@db.local:5433/rasa")
-    assert tracker == {"type": "SQL", "dialect": "postgresql", "url": "db.local",
-                       "port": 5433, "db": "rasa", "username": "bot", "password": "s@cret"}
+    assert tracker == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.local",
+        "port": 5433,
+        "db": "rasa",
+        "username": "bot",
+        "password": "s@cret",
+    }
     lock = lock_store_config("redis://:pw@127.0.0.1:6380/2")
     assert lock["type"] == "redis" and lock["port"] == 6380 and lock["db"] == 2
     assert lock["password"] == "pw"
 
 
 def test_zalo_channel_only_when_configured_and_without_secrets_in_file():
-    assert "bot.channels.zalo.ZaloInput" not in credentials_config(Settings.from_env({}))
+    assert "bot.channels.zalo.ZaloInput" not in credentials_config(
+        Settings.from_env({})
+    )
     settings = Settings.from_env({"ZALO_APP_ID": "1", "ZALO_OA_SECRET_KEY": "secret"})
     zalo = credentials_config(settings)["bot.channels.zalo.ZaloInput"]
-    assert zalo == {"app_id": "${ZALO_APP_ID}", "oa_secret_key": "${ZALO_OA_SECRET_KEY}"}
+    assert zalo == {
+        "app_id": "${ZALO_APP_ID}",
+        "oa_secret_key": "${ZALO_OA_SECRET_KEY}",
+    }

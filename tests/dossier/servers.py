@@ -1,4 +1,4 @@
-"""Loopback servers for the dossier tests: the real Sanic app and misbehaving stand-ins."""
+"""Loopback servers for the dossier tests: the real app and misbehaving stand-ins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from sanic import Sanic
 
@@ -30,7 +30,7 @@ class SanicThread:
         self.server: Any = None
         self.port = 0
         self._ready = threading.Event()
-        self._error: Optional[BaseException] = None
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property

@@ -387,3 +387,17 @@ def test_move_errors(service: Service) -> None:
         400,
         "invalid_request",
     )
+
+
+def test_docs_table_matches_the_demo_data() -> None:
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "demo-dossiers.md"
+    rows = re.findall(
+        r"^\| `([^`]+)` \| (\d+) [^|]+\|[^|]+\| (\d{4}) \|", doc.read_text(), re.M
+    )
+    assert len(rows) == len(DEMO_EXPECTED)
+    phones = {r["code"]: r["owner_phone"] for r in demo_records(TODAY)}
+    for code, status, verify in rows:
+        assert DEMO_EXPECTED[code][0] == int(status)
+        assert phones[code].endswith(verify)

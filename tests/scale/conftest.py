@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# The shared process harness lives in the repository's bench/ package.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+# scale_env puts the repository root on sys.path for the bench imports below.
+from scale_env import REPO_ROOT, offline_env
 
-from bench.harness import settings_defaults  # noqa: E402
-from bench.load import load_scripts  # noqa: E402
-from bench.processes import ProcessManager, free_port  # noqa: E402
-from bench.stack import (  # noqa: E402
+from bench.load import load_scripts
+from bench.processes import ProcessManager, free_port
+from bench.stack import (
     REST_PATH,
     base_url,
     has_dossier_service,
@@ -55,7 +51,9 @@ def model_path() -> Path:
     """The trained model; the scale tests are skipped without one."""
     path = Path(os.environ.get("CITIZEN_BOT_MODEL", str(DEFAULT_MODEL))).resolve()
     if not path.is_file():
-        pytest.skip(f"model not found: {path} (run `make train` or set CITIZEN_BOT_MODEL)")
+        pytest.skip(
+            f"model not found: {path} (run `make train` or set CITIZEN_BOT_MODEL)"
+        )
     return path
 
 
@@ -69,28 +67,6 @@ def language(project_dir: Path) -> str:
 def scripts(language: str) -> List[List[str]]:
     """Multi-turn conversation scripts in the assistant's language."""
     return load_scripts(language)
-
-
-def offline_env(project_dir: Path, endpoints: Optional[Path]) -> Dict[str, str]:
-    """Environment keeping every process on loopback.
-
-    Channel credentials are dummies and every outside API base points at a
-    closed loopback port, so nothing leaves the machine.
-    """
-    closed = base_url(free_port())
-    env = {
-        "ZALO_APP_ID": "scale-test-app",
-        "ZALO_OA_SECRET_KEY": "scale-test-oa-secret",
-        "ZALO_ACCESS_TOKEN": "scale-test-access-token",
-        "ZALO_REFRESH_TOKEN": "scale-test-refresh-token",
-        "ZALO_APP_SECRET": "scale-test-app-secret",
-        "ZALO_API_BASE": closed,
-        "ZALO_OAUTH_BASE": closed,
-        "TELEGRAM_API_BASE": closed,
-        "DOSSIER_API_URL": closed,
-    }
-    env.update(settings_defaults(endpoints, {**os.environ, **env}))
-    return env
 
 
 def channel_credentials(project_dir: Path, dest: Path) -> Path:
@@ -125,7 +101,9 @@ class RunningServer:
 
     def alive(self) -> bool:
         """Whether the Rasa process is still running."""
-        return any(p.alive() for p in self.manager.processes if p.name == self.rasa_name)
+        return any(
+            p.alive() for p in self.manager.processes if p.name == self.rasa_name
+        )
 
 
 async def _zalo_served(url: str) -> bool:
@@ -146,7 +124,7 @@ def rasa_server(
     """One Rasa server, its action server and the dossier service, started once."""
     work = tmp_path_factory.mktemp("rasa-server")
     source_endpoints = project_dir / "endpoints.yml"
-    env = offline_env(project_dir, source_endpoints)
+    env = offline_env(source_endpoints)
     with ProcessManager(work / "logs") as manager:
 
         async def start() -> str:

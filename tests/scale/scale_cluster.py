@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping
 
 import aiohttp
 
@@ -41,7 +41,7 @@ TICKET_LOCK_LIFETIME = "10"
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
-def find_pg_user() -> Optional[str]:
+def find_pg_user() -> str | None:
     """The first of ``PG_USERS`` that may log in to PostgreSQL, if any."""
     import psycopg2
 
@@ -75,7 +75,7 @@ class ScratchDatabase:
         self.user = user
         self.name = f"scale_{uuid.uuid4().hex[:12]}"
 
-    def _admin(self):  # noqa: ANN202 - psycopg2 connection
+    def _admin(self):
         import psycopg2
 
         conn = psycopg2.connect(
@@ -123,8 +123,8 @@ class Node:
     index: int
     rasa_port: int
     action_port: int
-    rasa: Optional[ManagedProcess] = None
-    actions: Optional[ManagedProcess] = None
+    rasa: ManagedProcess | None = None
+    actions: ManagedProcess | None = None
 
     @property
     def url(self) -> str:

@@ -10,7 +10,7 @@ import json
 import random
 import re
 import unicodedata
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 SEED = 20251126
 LONG_LENGTH = 20_000
@@ -46,8 +46,9 @@ SURROGATES = ["\ud800", "\udfff", "\ud83d", "\udc00\ud800", "a\ud800b", "\ud83d\
 VIETNAMESE = ["làm hộ chiếu cần giấy tờ gì", "lam ho chieu can giay to gi",
               "LÀM HỘ CHIẾU!!!", "ko bít làm sao đc", "hộ chiếu???", "cccd", "sổ đỏ",
               "tra cứu hồ sơ", "gplx hết hạn", "khai sinh cho bé"]  # fmt: skip
-COMMANDS = ["/", "/greet", "/restart", "/session_start", '/greet{"procedure": "hộ chiếu"}',
-            '/greet{"a":', "/nonexistent_intent", "/greet@0.5", "/" + "a" * 1000,
+COMMANDS = ["/", "/greet", "/restart", "/session_start",
+            '/greet{"procedure": "hộ chiếu"}', '/greet{"a":', "/nonexistent_intent",
+            "/greet@0.5", "/" + "a" * 1000,
             '/inform_dossier_code{"dossier_code": "000.00.06.H26-231027-0361"}',
             "/greet{}", "//", "/ greet"]  # fmt: skip
 FORMAT = ["%s%s%s%n", "{0}{1}", "%(name)s", "\\x00", "\\u0000", "\\", '"', "'", "`",
@@ -125,7 +126,7 @@ def generate_messages(count: int = 2000, seed: int = SEED) -> List[Tuple[str, st
     return messages
 
 
-def leaks(body: str) -> Optional[str]:
+def leaks(body: str) -> str | None:
     """The first leak marker found in ``body``, or None."""
     for pattern in LEAK_PATTERNS:
         match = pattern.search(body)
@@ -141,11 +142,11 @@ def assert_inputs_clean(messages: List[Tuple[str, str]]) -> None:
         assert marker is None, f"fuzz input carries leak marker {marker!r}"
 
 
-def malformed_requests() -> List[Tuple[str, bytes, Optional[str]]]:
+def malformed_requests() -> List[Tuple[str, bytes, str | None]]:
     """``(name, body, content type)`` of broken webhook requests."""
     ok_body = json.dumps({"sender": "fuzz-malformed", "message": "xin chào"}).encode()
     json_ct = "application/json"
-    cases: List[Tuple[str, bytes, Optional[str]]] = [
+    cases: List[Tuple[str, bytes, str | None]] = [
         ("empty body", b"", json_ct),
         ("truncated object", b"{", json_ct),
         ("not json", b"not json at all", json_ct),
@@ -177,7 +178,8 @@ def malformed_requests() -> List[Tuple[str, bytes, Optional[str]]]:
         ("duplicate keys", b'{"sender": "a", "sender": "b", "message": "hi"}', json_ct),
         ("megabyte of junk", b"x" * 1_000_000, json_ct),
         ("text/plain", ok_body, "text/plain"),
-        ("form", b"sender=fuzz-a&message=xin+chao", "application/x-www-form-urlencoded"),
+        ("form", b"sender=fuzz-a&message=xin+chao",
+         "application/x-www-form-urlencoded"),
         ("multipart", b"--b\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n"
          b"hi\r\n--b--\r\n", "multipart/form-data; boundary=b"),
         ("xml", b"<message>xin chao</message>", "application/xml"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter, defaultdict
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Set
 
 import aiohttp
 from aiohttp import web
@@ -23,7 +23,7 @@ FORWARD_TIMEOUT = aiohttp.ClientTimeout(total=60)
 HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding"}
 
 
-def _sender_of(body: bytes) -> Optional[str]:
+def _sender_of(body: bytes) -> str | None:
     try:
         payload = json.loads(body)
     except ValueError:
@@ -42,8 +42,8 @@ class RoundRobinProxy:
         self.served: Counter = Counter()
         self.routes: Dict[str, List[int]] = defaultdict(list)
         self._counter = 0
-        self._runner: Optional[web.AppRunner] = None
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
         self.port = 0
 
     @property
@@ -51,7 +51,7 @@ class RoundRobinProxy:
         """Base URL of the proxy."""
         return f"http://127.0.0.1:{self.port}"
 
-    def _candidates(self, sender: Optional[str]) -> List[int]:
+    def _candidates(self, sender: str | None) -> List[int]:
         alive = [port for port in self.upstreams if port not in self.dead]
         if not alive:
             return []
@@ -67,7 +67,9 @@ class RoundRobinProxy:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         sender = _sender_of(body) if request.method == "POST" else None
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS
+        }
         assert self._session is not None
         for port in self._candidates(sender):
             url = f"http://127.0.0.1:{port}{request.path_qs}"
@@ -94,7 +96,7 @@ class RoundRobinProxy:
                 return web.Response(status=504, text="upstream timed out")
         return web.Response(status=503, text="no upstream left")
 
-    async def start(self) -> "RoundRobinProxy":
+    async def start(self) -> RoundRobinProxy:
         """Listen on a free loopback port."""
         # One connection per request: a dead instance is noticed at once and no
         # stale keep-alive connection is mistaken for a failure.
@@ -118,7 +120,7 @@ class RoundRobinProxy:
         if self._session is not None:
             await self._session.close()
 
-    async def __aenter__(self) -> "RoundRobinProxy":
+    async def __aenter__(self) -> RoundRobinProxy:
         return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import aiohttp
 import pytest
@@ -29,7 +29,7 @@ TIME_BUDGET_SECONDS = 420.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=120)
 
 
-def _problem(status: int, body: str) -> Optional[str]:
+def _problem(status: int, body: str) -> str | None:
     if status >= 500:
         return f"HTTP {status}"
     marker = leaks(body)
@@ -52,7 +52,7 @@ async def test_generated_messages_never_break_the_rest_channel(rasa_server, scri
     messages = generate_messages(FUZZ_MESSAGES)
     assert len(messages) >= FUZZ_MESSAGES
     assert_inputs_clean(messages)
-    queue: "asyncio.Queue[Tuple[int, str, str]]" = asyncio.Queue()
+    queue: asyncio.Queue[Tuple[int, str, str]] = asyncio.Queue()
     for index, (category, text) in enumerate(messages):
         queue.put_nowait((index, category, text))
     problems: List[str] = []
