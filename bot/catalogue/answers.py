@@ -34,6 +34,8 @@ BULLET = "• "
 ELLIPSIS = "…"
 #: Longest single line in chat; the portal's document names can run to 600 chars.
 MAX_LINE = 280
+#: Staff copy whole rows; only pathological ones are cut.
+STAFF_MAX_LINE = 1200
 #: Channels in the order citizens usually care about them.
 _CHANNEL_ORDER = {"online": 0, "in_person": 1, "postal": 2}
 
@@ -93,14 +95,18 @@ def _grouped(channels: Sequence[Channel], value) -> List[Tuple[str, str]]:
 # ---------------------------------------------------------------- topic lines
 
 
-def _documents(proc: Procedure) -> List[Tuple[str, bool]]:
-    """(line, is_item) pairs: group headers are not items."""
+def _documents(proc: Procedure, with_forms: bool = False) -> List[Tuple[str, bool]]:
+    """(line, is_item) pairs: group headers are not items.
+
+    Template file names ("Mẫu DC01 Phiếu….docx") are noise in chat; staff get
+    them in :func:`answer_text`.
+    """
     form_label = _label("fields", "form")
     groups: Dict[str, List[str]] = {}
     for doc in proc.documents:
         text = doc.name
         extras = [x for x in (doc.copies,) if x]
-        if doc.form:
+        if doc.form and with_forms:
             extras.append(f"{form_label}: {doc.form}")
         if extras:
             text += f" ({'; '.join(extras)})"
@@ -227,14 +233,14 @@ def _missing(proc: Procedure, topic: str) -> bool:
 
 
 def _trim(
-    lines: List[Tuple[str, bool]], max_items: int, max_chars: int
+    lines: List[Tuple[str, bool]], max_items: int, max_chars: int, max_line: int
 ) -> Tuple[str, bool]:
     """Join lines, keeping at most ``max_items`` items and ``max_chars`` characters."""
     out: List[str] = []
     items = 0
     size = 0
     cut = False
-    limit = max(1, min(MAX_LINE, max_chars))
+    limit = max(1, min(max_line, max_chars))
     for text, is_item in lines:
         if is_item and items >= max_items:
             cut = True
@@ -258,7 +264,12 @@ def _trim(
 
 
 def answer_vars(
-    proc: Procedure, topic: str, max_items: int = 8, max_chars: int = 900
+    proc: Procedure,
+    topic: str,
+    max_items: int = 8,
+    max_chars: int = 900,
+    with_forms: bool = False,
+    max_line: int = MAX_LINE,
 ) -> Dict[str, Any]:
     """Template variables answering ``topic`` about ``proc``.
 
@@ -267,7 +278,8 @@ def answer_vars(
     ``topic_label``, ``details`` (bulleted plain text trimmed to ``max_items``
     items and ``max_chars`` characters, ending in "…" when cut), ``has_more``
     and ``missing`` (the portal has no data for this topic; ``details`` then
-    says so).
+    says so). ``with_forms`` adds the template file names to documents;
+    ``max_line`` cuts any single longer line.
 
     Raises:
         ValueError: for an unknown topic.
@@ -278,7 +290,9 @@ def answer_vars(
     if missing:
         details, has_more = _label("values", "no_data"), False
     else:
-        details, has_more = _trim(_BUILDERS[topic](proc), max_items, max_chars)
+        builder = _BUILDERS[topic]
+        lines = _documents(proc, with_forms) if topic == "documents" else builder(proc)
+        details, has_more = _trim(lines, max_items, max_chars, max_line)
     return {
         "procedure_name": proc.display_name,
         "official_name": proc.name,
@@ -293,7 +307,7 @@ def answer_vars(
     }
 
 
-def answer_text(proc: Procedure, max_items: int = 15, max_chars: int = 2500) -> str:
+def answer_text(proc: Procedure, max_items: int = 12, max_chars: int = 3000) -> str:
     """A ready-to-send plain-text answer for hotline staff.
 
     Name and code, documents, fee, processing time, where to file, online
@@ -310,7 +324,9 @@ def answer_text(proc: Procedure, max_items: int = 15, max_chars: int = 2500) -> 
         "online",
         "legal_basis",
     ):
-        block = answer_vars(proc, topic, max_items=max_items, max_chars=max_chars)
+        block = answer_vars(
+            proc, topic, max_items, max_chars, with_forms=True, max_line=STAFF_MAX_LINE
+        )
         parts.append(f"{block['topic_label']}:\n{block['details']}")
     if proc.notes:
         notes = "\n".join(f"{BULLET}{n['text']}" for n in proc.notes)

@@ -173,6 +173,14 @@ class Procedure:
         return proc
 
 
+# dataclass keeps plain defaults ("") as class attributes, which would answer for
+# a lazy instance's missing detail fields before __getattr__ is consulted; the
+# generated __init__ has its own copy of the defaults, so they can go.
+for _name in DETAIL_FIELDS:
+    if _name in Procedure.__dict__:
+        delattr(Procedure, _name)
+
+
 def _detail_values(data: Dict[str, Any]) -> Dict[str, Any]:
     """Detail fields of a plain dict, with nested rows turned into objects."""
     values = {k: data[k] for k in DETAIL_FIELDS if k in data}

@@ -20,7 +20,7 @@ from bot.catalogue.model import (
     Document,
     LegalDoc,
 )
-from bot.text import fold
+from bot.text import fold, fold_token
 
 NO_INFO = "Không có thông tin"
 CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
@@ -101,8 +101,7 @@ def parse_amount(text: str) -> Tuple[float | None, str | None]:
     if not m:
         return None, None
     digits = re.sub(r"[,.]", "", m.group("amount"))
-    currency = "USD" if m.group("cur") == "USD" else m.group("cur")
-    currency = {"USD": "USD", "EUR": "EUR"}.get(currency, "VND")
+    currency = {"USD": "USD", "EUR": "EUR"}.get(m.group("cur"), "VND")
     return float(digits), currency
 
 
@@ -250,7 +249,7 @@ def _form_start(head: str) -> int:
     for i in range(window, len(head)):
         if _is_glued(head, i):
             return i
-    folded = fold(head)
+    folded = fold_token(head.lower())  # same length as head, unlike fold()
     for i in range(window, len(head)):
         if head[i - 1].isalpha() and folded.startswith(_FORM_WORDS, i):
             return i

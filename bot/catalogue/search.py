@@ -13,10 +13,12 @@ aliases:
 * precision: the IDF-weighted share of the field's words the query covers, so the
   general procedure beats its long, specific variants.
 
-Scores lie in [0, 1] and are comparable across queries, which makes the
-thresholds in :meth:`SearchIndex.resolve` meaningful: nothing above
-``NONE_BELOW`` is a "none" (hand off to the hotline), two different procedures
-within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn là...?").
+A field that is exactly the query's words earns a small bonus and the curated
+popularity prior breaks near-ties. Scores lie in [0, 1] and are comparable across
+queries, which makes the thresholds in :meth:`SearchIndex.resolve` meaningful: a
+best score below ``NONE_BELOW`` is "none" (hand off to the hotline), two different
+procedures within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn
+là...?"). The thresholds were set on ``tests/data/search_dev.yml``.
 Procedures whose names differ only by the level that runs them ("(thực hiện tại
 cấp tỉnh)" / "(… cấp trung ương)") form a family; the commune or province variant
 is ranked first and siblings never make a result ambiguous.
@@ -26,9 +28,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -48,7 +52,7 @@ AMBIGUOUS_GAP = 0.05
 #: At most this many candidates are offered when ambiguous.
 MAX_CHOICES = 4
 #: Candidates re-scored in full per query.
-CANDIDATES = 80
+CANDIDATES = 60
 
 W_COVERAGE, W_PHRASE, W_PRECISION = 0.55, 0.20, 0.25
 W_PRIOR = 0.05
@@ -59,10 +63,14 @@ SPECIFIC = 5.5
 W_EXACT = 0.04
 #: Weight of a word matched only after spelling correction.
 CORRECTED = 0.85
+#: Weight of a word typed with accents that match only once folded ("vâng" in
+#: "tạm vắng", "thuê" in "thuế").
+ACCENT_MISMATCH = 0.5
 _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
 
 _WORD_RE = re.compile(r"\w+")
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
+_CONSONANT_BASE_Y_RE = re.compile(r"^([bcdghklmnpqrstvxđ]+)y$")
 _LEVEL_NOTE_RE = re.compile(
     r"\(\s*(?:thuc hien\s+)?(?:tai|o)\s+cap\b[^)]*\)"
     r"|\(\s*cap\s+(?:trung uong|tinh|xa|huyen|bo)\s*\)"
@@ -122,6 +130,7 @@ def fast_fold(text: str) -> str:
     return normalize(text).translate(_FOLD)
 
 
+@lru_cache(maxsize=65536)
 def canonical(token: str) -> str:
     """Fold spelling variants together: ky/ki, ly/li, quy/qui."""
     if token == "quy":
@@ -137,9 +146,56 @@ def tokens_of(text: str) -> List[Tuple[str, str]]:
     ]
 
 
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+@lru_cache(maxsize=65536)
+def accent_key(word: str) -> str | None:
+    """A word's letters and tone, independent of where the tone mark sits.
+
+    "hoà" and "hòa" (old and new tone placement) share a key; "vâng", "vắng"
+    and "vàng", or "thuê" and "thuế", do not. ``None`` for a word typed
+    without any diacritics (it carries no accent information).
+    """
+    decomposed = unicodedata.normalize("NFD", word)
+    if decomposed == word and "đ" not in word:
+        return None
+    tones = "".join(sorted(c for c in decomposed if c in _TONES))
+    base = unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if c not in _TONES)
+    )
+    if base == "quy":
+        base = "qui"
+    else:
+        base = _CONSONANT_BASE_Y_RE.sub(r"\1i", base)
+    return base + tones
+
+
 def canonical_words(text: str) -> List[str]:
     """Canonical word tokens of already folded ``text``."""
     return [canonical(w) for w in _WORD_RE.findall(text)]
+
+
+def expand_pairs(tokens: List[Tuple[str, str]], known_pairs=frozenset()):
+    """Abbreviations spelled out with :func:`bot.text.expand`, word by word.
+
+    ``expand`` looks words up without their accents, so "hồng" in "sổ hồng"
+    would become "không" (teencode "hong"). Only words typed without accents
+    are expanded, and not when they form a known phrase with a neighbour
+    ("so hong", "can cuoc").
+    """
+    out: List[Tuple[str, str]] = []
+    for i, (accented, folded) in enumerate(tokens):
+        if accented == folded and not accented.isdigit():
+            prev = tokens[i - 1][1] if i else None
+            nxt = tokens[i + 1][1] if i + 1 < len(tokens) else None
+            if (prev, folded) not in known_pairs and (folded, nxt) not in known_pairs:
+                spelled = expand(accented)
+                if spelled != accented:
+                    out.extend(tokens_of(spelled))
+                    continue
+        out.append((accented, folded))
+    return out
 
 
 def words(text: str) -> List[str]:
@@ -198,6 +254,7 @@ class SearchTerms:
 
 
 Pair = Tuple[str, str]  # (accented word, folded canonical word)
+Term = Tuple[str, float, "str | None"]  # (folded word, weight, accent key)
 
 
 def _replace(
@@ -230,15 +287,28 @@ class SearchIndex:
         families: Dict[str, int] = {}
         self._family: List[int] = []
         df: Dict[str, int] = {}
+        self._accents: List[Dict[str, frozenset]] = []
         for proc in self.procedures:
+            accents: Dict[str, set] = {}
+            for text in (proc.name, proc.short_name, *proc.aliases):
+                for accented, folded in expand_pairs(tokens_of(text or "")):
+                    key = accent_key(accented)
+                    if key:
+                        accents.setdefault(folded, set()).add(key)
+            self._accents.append({k: frozenset(v) for k, v in accents.items()})
             base = base_name(proc.name)
             fields = [canonical_words(base)]
             head = _HEAD_RE.split(base, maxsplit=1)[0]
             if head != base and len(head.split()) >= 2:
                 fields.append(canonical_words(head))
+            # Names in short forms ("công ty TNHH") also in full, as queries are.
+            for name_field in list(fields):
+                spelled = self._spell_out([(w, w) for w in name_field])
+                if spelled is not None:
+                    fields.append([w for _, w in spelled])
             for text in [proc.short_name, *proc.aliases]:
                 if text:
-                    pairs = tokens_of(expand(text))
+                    pairs = expand_pairs(tokens_of(text))
                     fields.append(
                         [f for a, f in pairs if a not in self.terms.stop_words]
                     )
@@ -282,13 +352,23 @@ class SearchIndex:
 
     # ----------------------------------------------------------------- query side
 
+    def _spell_out(self, tokens: List[Pair]) -> List[Pair] | None:
+        """``tokens`` with every synonym replaced, or ``None`` if none occurs."""
+        present = {f for _, f in tokens}
+        replaced = tokens
+        for phrase, by in self.terms.synonyms:
+            if phrase[0] in present:
+                replaced = _replace(replaced, phrase, [(w, w) for w in by])
+        return replaced if replaced != tokens else None
+
     def _strip_phrases(self, tokens: List[Pair]) -> List[Pair]:
+        present = {f for _, f in tokens}
         for phrase in self.terms.stop_phrases:
-            if len(phrase) <= len(tokens):
+            if phrase[0] in present and len(phrase) <= len(tokens):
                 tokens = _replace(tokens, phrase, ())
         return tokens
 
-    def _strip_words(self, tokens: List[Pair]) -> List[str]:
+    def _strip_words(self, tokens: List[Pair]) -> List[Pair]:
         """Folded words without question words.
 
         An accented word is dropped when it is an accented stop word. A word
@@ -308,7 +388,7 @@ class SearchIndex:
                     nxt,
                 ) not in self._known_pairs:
                     continue
-            kept.append(folded)
+            kept.append((accented, folded))
         return kept
 
     def _correct(self, token: str) -> Tuple[str, float]:
@@ -322,18 +402,25 @@ class SearchIndex:
             return token, 1.0
         return match[0], CORRECTED
 
-    def analyze(self, query: str) -> List[List[Tuple[str, float]]]:
-        """Readings of the query: lists of (word, weight), question words removed."""
-        tokens = self._strip_phrases(tokens_of(expand(query)))
+    def analyze(self, query: str) -> List[List[Term]]:
+        """Readings of the query: lists of (word, weight, accent key).
+
+        Question words are removed; the accent key is ``None`` for a word
+        typed without diacritics or corrected for spelling.
+        """
+        tokens = expand_pairs(tokens_of(query), self._known_pairs)
+        tokens = self._strip_phrases(tokens)
         variants = [tokens]
-        replaced = tokens
-        for phrase, by in self.terms.synonyms:
-            replaced = _replace(replaced, phrase, [(w, w) for w in by])
-        if replaced != tokens:
+        replaced = self._spell_out(tokens)
+        if replaced is not None:
             variants.append(replaced)
-        readings: List[List[Tuple[str, float]]] = []
+        readings: List[List[Term]] = []
         for variant in variants:
-            reading = [self._correct(t) for t in self._strip_words(variant)]
+            reading = []
+            for accented, folded in self._strip_words(variant):
+                word, weight = self._correct(folded)
+                key = accent_key(accented) if word == folded else None
+                reading.append((word, weight, key))
             if reading and reading not in readings:
                 readings.append(reading)
         return readings
@@ -359,8 +446,8 @@ class SearchIndex:
             matched = [t for t in qweights if t in f.token_set]
             if not matched:
                 continue
-            matched_idf = sum(self.idf.get(t, 0.0) for t in matched)
-            cov = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched) / qtotal
+            matched_idf = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched)
+            cov = matched_idf / qtotal
             if cov > coverage:
                 coverage, matched_best = cov, matched_idf
             if qpairs:
@@ -378,11 +465,14 @@ class SearchIndex:
         )
         return (1 - W_PRIOR - W_EXACT) * min(1.0, base) + W_EXACT * exact
 
-    def _score_reading(self, reading: List[Tuple[str, float]]) -> Dict[int, float]:
+    def _score_reading(self, reading: List[Term]) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
-        for tok, w in reading:
+        qkeys: Dict[str, set] = {}
+        for tok, w, key in reading:
             qweights[tok] = max(w, qweights.get(tok, 0.0))
-        qpairs = _pairs([t for t, _ in reading])
+            if key:
+                qkeys.setdefault(tok, set()).add(key)
+        qpairs = _pairs([t for t, _, _ in reading])
         qtotal = sum(self.idf.get(t, self.max_idf) for t in qweights)
         known = [t for t in qweights if t in self._postings]
         if not known or qtotal <= 0:
@@ -399,7 +489,19 @@ class SearchIndex:
         for doc in top.tolist():
             if acc[doc] < 1e-2:
                 continue
-            best = self._score_doc(self._fields[doc], qweights, qpairs, qtotal)
+            weights_here = qweights
+            if qkeys:
+                accents = self._accents[doc]
+                mismatched = [
+                    t
+                    for t, keys in qkeys.items()
+                    if t in accents and not keys & accents[t]
+                ]
+                if mismatched:
+                    weights_here = dict(qweights)
+                    for t in mismatched:
+                        weights_here[t] *= ACCENT_MISMATCH
+            best = self._score_doc(self._fields[doc], weights_here, qpairs, qtotal)
             if best > 0:
                 scores[doc] = best + W_PRIOR * self._prior[doc]
         return scores
@@ -446,10 +548,3 @@ class SearchIndex:
         if len(choices) > 1:
             return Resolution("ambiguous", None, choices)
         return Resolution("confident", self.procedures[best_doc], choices)
-
-
-def rank_codes(
-    index: SearchIndex, queries: Iterable[str], top: int = 3
-) -> List[List[str]]:
-    """Codes ranked for each query (used by the evaluation script)."""
-    return [[h.procedure.code for h in index.search(q, top=top)] for q in queries]

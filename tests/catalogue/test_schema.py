@@ -64,3 +64,21 @@ def test_lazy_details_round_trip(catalogue):
     data = proc.to_dict()
     assert data["online"] is True and data["channels"][0]["label"]
     assert data["aliases"] and data["collected"]["collected_vi"] == "giữa năm 2026"
+
+
+def test_lazy_procedure_copies_and_compares(catalogue):
+    import copy
+    import dataclasses
+    import pickle
+
+    from bot.catalogue.model import Procedure
+
+    fresh = Procedure.from_stored(
+        {"code": "1.000001", "name": "x", "url": "u", "details": '{"steps": "s"}'}
+    )
+    clone = copy.deepcopy(fresh)
+    assert clone.steps == "s" and clone.documents == [] and clone.channels == []
+    assert pickle.loads(pickle.dumps(fresh)) == fresh
+    assert dataclasses.replace(fresh, name="y").steps == "s"
+    proc = catalogue.get("1.004194")
+    assert Procedure.from_dict(proc.to_dict()) == proc

@@ -89,19 +89,21 @@ class ScratchDatabase:
         """SQLAlchemy URL of the scratch database."""
         return f"postgresql://{self.user}@{PG_HOST}:{PG_PORT}/{self.name}"
 
-    def create(self) -> None:
-        """Create the database."""
-        with self._admin() as conn, conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{self.name}"')
-
-    def drop(self) -> None:
-        """Drop the database, closing connections left by killed instances."""
+    def _execute(self, statement: str) -> None:
         conn = self._admin()
         try:
             with conn.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                cur.execute(statement)
         finally:
             conn.close()
+
+    def create(self) -> None:
+        """Create the database."""
+        self._execute(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        """Drop the database, closing connections left by killed instances."""
+        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def scaled_endpoints_copy(source: Path, dest: Path, key_prefix: str) -> Path:

@@ -1,0 +1,79 @@
+"""A Redis lock store that stays correct when several Rasa instances share it.
+
+Rasa 3.6's ``RedisLockStore`` updates a conversation's ticket lock with a plain
+GET then SET. Two instances taking turns of the same conversation at the same
+moment can both read the lock before either writes it, so both get the same
+ticket and process the turns at once (one turn is then lost from the tracker),
+or one deletes the lock the other is waiting on (a failed request). See
+RasaHQ/rasa issue 9213; the fix there went into Rasa's commercial edition only.
+
+Here every read-modify-write of a conversation's lock runs under a short Redis
+mutex (``SET NX PX``, released by token), so instances never interleave them.
+Configure it in ``endpoints.scaled.yml``::
+
+    lock_store:
+      type: bot.lock_store.AtomicRedisLockStore
+      url: ${LOCK_STORE_URL}
+      port: 6379
+      db: 1
+      key_prefix: citizenbot
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+from redis.lock import Lock
+
+# Seconds a mutex may be held; a crashed holder's mutex frees itself after this.
+MUTEX_TIMEOUT = 5.0
+# Seconds to wait for another instance's mutex before giving up on the turn.
+MUTEX_WAIT = 10.0
+LOCK_KEY_SUFFIX = "lock:"
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """``RedisLockStore`` whose ticket updates are atomic across instances."""
+
+    def __init__(
+        self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any
+    ) -> None:
+        """Connect to Redis.
+
+        Args:
+            endpoint_config: The ``lock_store`` section of the endpoints file
+                (how Rasa builds a lock store named by module path).
+            **kwargs: ``RedisLockStore`` arguments, used without a config.
+        """
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs}
+            kwargs.pop("type", None)
+        super().__init__(**kwargs)
+        base = self.key_prefix[: -len(LOCK_KEY_SUFFIX)]
+        self.mutex_prefix = base + "mutex:"
+
+    def _mutex(self, conversation_id: str) -> Lock:
+        return self.red.lock(
+            self.mutex_prefix + conversation_id,
+            timeout=MUTEX_TIMEOUT,
+            blocking_timeout=MUTEX_WAIT,
+        )
+
+    def issue_ticket(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME
+    ) -> int:
+        """Issue a ticket; no other instance touches the lock meanwhile."""
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        """Drop expired tickets; no other instance touches the lock meanwhile."""
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Finish a ticket and delete the lock if nobody waits, atomically."""
+        with self._mutex(conversation_id):
+            super().cleanup(conversation_id, ticket_number)

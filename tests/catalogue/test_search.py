@@ -1,0 +1,167 @@
+"""Search and resolution on the committed catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue.evaluate import evaluate, load_questions
+from bot.catalogue.search import SearchIndex, base_name, canonical, words
+
+DEV_SET = Path(__file__).parents[1] / "data" / "search_dev.yml"
+
+
+def top_code(catalogue, query):
+    hits = catalogue.search(query, top=1)
+    return hits[0].procedure.code if hits else None
+
+
+@pytest.mark.parametrize(
+    "accented, plain, code",
+    [
+        ("đăng ký kết hôn", "dang ky ket hon", "1.000894"),
+        ("giấy khai sinh", "giay khai sinh", "1.001193"),
+        ("làm hộ chiếu ở đâu", "lam ho chieu o dau", "1.001456"),
+        ("đăng ký tạm trú", "dang ki tam tru", "1.004194"),
+        ("lý lịch tư pháp", "ly lich tu phap", "3.000333"),
+    ],
+)
+def test_with_and_without_diacritics(catalogue, accented, plain, code):
+    assert top_code(catalogue, accented) == code
+    assert top_code(catalogue, plain) == code
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("cccd", "1.014061"),
+        ("gplx", "3.000346"),
+        ("sổ đỏ", "1.013978"),
+        ("so do", "1.013978"),
+        ("gks", "1.001193"),
+        ("lltp", "3.000333"),
+        ("passport", "1.001456"),
+        ("đổi cccd", "1.014063"),
+        ("mất gplx", "3.000348"),
+    ],
+)
+def test_abbreviations_and_colloquial_names(catalogue, query, code):
+    assert top_code(catalogue, query) == code
+
+
+def test_question_words_are_ignored(catalogue):
+    plain = catalogue.search("hộ chiếu", top=3)
+    for question in (
+        "thủ tục làm hộ chiếu cần giấy tờ gì",
+        "lệ phí làm hộ chiếu bao nhiêu",
+        "làm hộ chiếu mất bao lâu",
+        "cho em hỏi làm hộ chiếu ở đâu ạ",
+    ):
+        hits = catalogue.search(question, top=3)
+        assert [h.procedure.code for h in hits] == [h.procedure.code for h in plain]
+
+
+def test_misspelling_is_corrected(catalogue):
+    assert top_code(catalogue, "dang ky khai sihn") == "1.001193"
+    assert top_code(catalogue, "đăng kí kết hôn") == "1.000894"  # kí / ký
+
+
+def test_citizen_level_is_preferred_over_ministry_level(catalogue):
+    codes = [h.procedure.code for h in catalogue.search("cấp hộ chiếu phổ thông", 5)]
+    assert codes.index("1.001456") < codes.index("1.001471")  # tỉnh before bộ
+    codes = [h.procedure.code for h in catalogue.search("cấp đổi thẻ căn cước", 5)]
+    assert codes[0] == "1.014063"  # xã before tỉnh (2.001195) and bộ (1.000889)
+    assert codes.index("2.001195") < codes.index("1.000889")
+    resolution = catalogue.resolve("cấp đổi thẻ căn cước")
+    assert resolution.status == "confident"  # siblings are not a choice
+
+
+@pytest.mark.parametrize(
+    "query", ["thời tiết hôm nay thế nào", "asdfgh", "", "   ", "xin chào", "ok"]
+)
+def test_not_about_a_procedure_is_none(catalogue, query):
+    resolution = catalogue.resolve(query)
+    assert resolution.status == "none" and resolution.best is None
+
+
+def test_confident(catalogue):
+    resolution = catalogue.resolve("làm hộ chiếu ở đâu")
+    assert resolution.status == "confident"
+    assert resolution.best.code == "1.001456"
+    assert resolution.candidates[0].procedure is resolution.best
+
+
+def test_ambiguous_offers_different_procedures(catalogue):
+    resolution = catalogue.resolve("đăng ký")
+    assert resolution.status == "ambiguous" and resolution.best is None
+    codes = [h.procedure.code for h in resolution.candidates]
+    assert 2 <= len(codes) <= 4 and len(set(codes)) == len(codes)
+    scores = [h.score for h in resolution.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] - scores[-1] <= 0.05
+
+
+def test_scores_are_calibrated_and_sorted(catalogue):
+    hits = catalogue.search("đăng ký khai sinh", top=10)
+    assert len(hits) == 10
+    scores = [h.score for h in hits]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert catalogue.search("đăng ký khai sinh", top=0) == []
+
+
+def test_code_lookup(catalogue):
+    assert catalogue.get(" 1.001193 ").code == "1.001193"
+    assert catalogue.get("1,001193").code == "1.001193"
+    assert catalogue.get("1.001193.000.00.00.H26").code == "1.001193"
+    assert catalogue.get("9.999999") is None and catalogue.get("") is None
+    assert "1.001193" in catalogue
+    assert top_code(catalogue, "thủ tục 1.004194") == "1.004194"
+
+
+def test_len_and_iter(catalogue):
+    assert len(catalogue) == 2642
+    assert len({p.code for p in catalogue}) == 2642
+
+
+def test_helpers():
+    assert canonical("ky") == canonical("ki") == "ki"
+    assert canonical("quy") == "qui" and canonical("huy") == "huy"
+    assert words("Đăng Ký  KẾT HÔN") == ["dang", "ki", "ket", "hon"]
+    assert base_name("Cấp hộ chiếu phổ thông (thực hiện tại cấp tỉnh)") == (
+        "cap ho chieu pho thong"
+    )
+    assert base_name("Thủ tục đăng ký khai sinh") == "dang ky khai sinh"
+
+
+def test_small_index_without_overlay(catalogue):
+    procs = [catalogue.get(c) for c in ("1.001193", "1.000894", "1.004194")]
+    index = SearchIndex(procs)
+    assert index.search("ket hon")[0].procedure.code == "1.000894"
+    assert index.resolve("asdfgh").status == "none"
+
+
+def test_dev_set_accuracy_does_not_regress(catalogue):
+    report = evaluate(load_questions(DEV_SET), catalogue)
+    assert report.rate(report.top1, report.questions) >= 0.9
+    assert report.rate(report.top3, report.questions) >= 0.95
+    assert report.negatives_none == report.negatives
+
+
+def test_accents_typed_are_respected(catalogue):
+    from bot.catalogue.search import accent_key
+
+    assert accent_key("hoà") == accent_key("hòa")  # tone placement
+    assert accent_key("vâng") != accent_key("vắng")
+    assert accent_key("ký") == accent_key("kí") and accent_key("ky") is None
+    # "vâng" (yes) is not "tạm vắng"; unaccented "tam vang" still finds it.
+    assert catalogue.resolve("vâng").status == "none"
+    assert top_code(catalogue, "khai bao tam vang") == "1.003677"
+
+
+def test_accented_words_are_not_read_as_teencode(catalogue):
+    # bot.text.expand folds before its lookup, so "hồng" would become "không".
+    assert top_code(catalogue, "làm sổ hồng") == "1.013978"
+    assert top_code(catalogue, "lam so hong") == "1.013978"
+    assert top_code(catalogue, "cho e hỏi lm cccd cần j ạ") == "1.014061"
