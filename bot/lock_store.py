@@ -13,15 +13,14 @@ Configure it in ``endpoints.scaled.yml``::
 
     lock_store:
       type: bot.lock_store.AtomicRedisLockStore
-      url: ${LOCK_STORE_URL}
-      port: 6379
-      db: 1
+      url: ${LOCK_STORE_URL}      # redis://127.0.0.1:6379/1
       key_prefix: citizenbot
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
+from urllib.parse import unquote, urlparse
 
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
@@ -32,6 +31,31 @@ MUTEX_TIMEOUT = 5.0
 # Seconds to wait for another instance's mutex before giving up on the turn.
 MUTEX_WAIT = 10.0
 LOCK_KEY_SUFFIX = "lock:"
+
+
+def redis_arguments(host: Optional[str] = None, **kwargs: Any) -> Dict[str, Any]:
+    """``RedisLockStore`` arguments, accepting a ``redis://`` URL as the host.
+
+    ``LOCK_STORE_URL`` is ``redis[s]://[:password@]host[:port][/db]`` (a bare
+    host name works too); what the URL gives wins over the other arguments.
+    """
+    if not host or "://" not in host:
+        return {"host": host or "localhost", **kwargs}
+    parsed = urlparse(host)
+    if parsed.scheme not in ("redis", "rediss"):
+        raise ValueError(f"unsupported lock store URL scheme {parsed.scheme!r}")
+    kwargs["host"] = parsed.hostname or "localhost"
+    if parsed.port:
+        kwargs["port"] = parsed.port
+    if parsed.path.strip("/"):
+        kwargs["db"] = int(parsed.path.strip("/"))
+    if parsed.username:
+        kwargs["username"] = unquote(parsed.username)
+    if parsed.password:
+        kwargs["password"] = unquote(parsed.password)
+    if parsed.scheme == "rediss":
+        kwargs["use_ssl"] = True
+    return kwargs
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -50,7 +74,7 @@ class AtomicRedisLockStore(RedisLockStore):
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs}
             kwargs.pop("type", None)
-        super().__init__(**kwargs)
+        super().__init__(**redis_arguments(**kwargs))
         base = self.key_prefix[: -len(LOCK_KEY_SUFFIX)]
         self.mutex_prefix = base + "mutex:"
 

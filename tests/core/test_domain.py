@@ -93,3 +93,11 @@ def test_lookup_tables_are_generated_from_the_current_overlay():
     from bot.nlu.lookups import main
 
     assert main(["--check"]) == 0, "run: python -m bot.nlu.lookups"
+
+
+def test_no_response_has_a_blank_line():
+    # Rasa's REST channel splits a text at blank lines into separate messages,
+    # which would tear an answer from its source line on Telegram and Zalo.
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            assert "\n\n" not in variant["text"], name

@@ -11,8 +11,6 @@ import pytest
 from scale_cluster import REDIS_HOST, REDIS_PORT, redis_available
 from scale_env import REPO_ROOT
 
-pytestmark = pytest.mark.services
-
 THREADS = 8
 ROUNDS = 10
 
@@ -53,6 +51,7 @@ def run_threads(target, stores) -> None:
     assert not any(thread.is_alive() for thread in threads)
 
 
+@pytest.mark.services
 def test_tickets_issued_at_once_by_two_instances_are_unique(prefix):
     stores = instances(prefix)
     start = threading.Barrier(THREADS)
@@ -68,6 +67,7 @@ def test_tickets_issued_at_once_by_two_instances_are_unique(prefix):
     assert len(set(tickets)) == len(tickets)
 
 
+@pytest.mark.services
 def test_turns_of_one_conversation_never_overlap(prefix):
     stores = instances(prefix)
     start = threading.Barrier(THREADS)
@@ -98,6 +98,7 @@ def test_turns_of_one_conversation_never_overlap(prefix):
     assert stores[0].get_lock("conversation") is None
 
 
+@pytest.mark.services
 def test_scaled_endpoints_use_the_atomic_lock_store(monkeypatch, prefix):
     from rasa.core.lock_store import LockStore
     from rasa.core.utils import read_endpoints_from_path
@@ -106,7 +107,7 @@ def test_scaled_endpoints_use_the_atomic_lock_store(monkeypatch, prefix):
 
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
     monkeypatch.setenv("TRACKER_DB_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    monkeypatch.setenv("LOCK_STORE_URL", REDIS_HOST)
+    monkeypatch.setenv("LOCK_STORE_URL", f"redis://{REDIS_HOST}:{REDIS_PORT}/1")
     endpoints = read_endpoints_from_path(REPO_ROOT / "endpoints.scaled.yml")
     assert endpoints.tracker_store.type == "SQL"
     assert endpoints.tracker_store.url == "postgresql://postgres@127.0.0.1:5432/test"
@@ -114,4 +115,35 @@ def test_scaled_endpoints_use_the_atomic_lock_store(monkeypatch, prefix):
     store = LockStore.create(endpoints.lock_store)
     assert isinstance(store, AtomicRedisLockStore)
     assert store.key_prefix == "citizenbot:lock:"
+    assert store.red.connection_pool.connection_kwargs["db"] == 1
     assert store.red.ping()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("redis-host", {"host": "redis-host"}),
+        ("redis://10.0.0.5:6380/2", {"host": "10.0.0.5", "port": 6380, "db": 2}),
+        (
+            "rediss://:s%40cret@cache.example:6379",
+            {
+                "host": "cache.example",
+                "port": 6379,
+                "password": "s@cret",
+                "use_ssl": True,
+            },
+        ),
+    ],
+)
+def test_lock_store_url_forms(url, expected):
+    from bot.lock_store import redis_arguments
+
+    arguments = redis_arguments(url, db=1, key_prefix="citizenbot")
+    assert arguments == {"db": 1, "key_prefix": "citizenbot", **expected}
+
+
+def test_lock_store_url_with_a_foreign_scheme_is_refused():
+    from bot.lock_store import redis_arguments
+
+    with pytest.raises(ValueError, match="scheme"):
+        redis_arguments("http://127.0.0.1:6379")

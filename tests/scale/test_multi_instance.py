@@ -84,7 +84,12 @@ def cluster(project_dir, model_path, scripts, tmp_path_factory):
             REPO_ROOT / "endpoints.scaled.yml", work / "endpoints.yml", prefix
         )
         env = offline_env()
-        env.update({"TRACKER_DB_URL": database.url, "LOCK_STORE_URL": REDIS_HOST})
+        env.update(
+            {
+                "TRACKER_DB_URL": database.url,
+                "LOCK_STORE_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/1",
+            }
+        )
         with ProcessManager(work / "logs") as manager:
             nodes = Cluster(
                 manager,
