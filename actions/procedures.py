@@ -24,6 +24,17 @@ def _entity(tracker: Tracker, name: str):
     return next(tracker.get_latest_entity_values(name), None)
 
 
+def _mention(tracker: Tracker):
+    """All ``procedure`` spans of the message, in order: NLU may split one name."""
+    entities = [
+        e
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == "procedure" and e.get("value")
+    ]
+    entities.sort(key=lambda e: e.get("start") or 0)
+    return " ".join(str(e["value"]) for e in entities) or None
+
+
 def choice_buttons(candidates) -> List[Dict[str, str]]:
     """One button per candidate procedure; the payload carries its code."""
     return [
@@ -55,7 +66,7 @@ class ActionAnswerProcedure(Action):
                 load_catalogue(),
                 intent=intent,
                 text="" if text.startswith("/") else text,
-                mention=_entity(tracker, "procedure"),
+                mention=_mention(tracker),
                 chosen_code=_entity(tracker, "procedure_code"),
                 current_code=tracker.get_slot("procedure_code"),
                 previous_topic=tracker.get_slot("topic"),

@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping
+from typing import Any, Callable, Dict, List, Mapping
 
 from bench.load import LoadResult, load_scripts, run_load
 from bench.processes import ProcessFailed, ProcessManager, free_port, rss_mb
@@ -28,6 +28,7 @@ from bench.stack import (
     base_url,
     has_custom_actions,
     has_dossier_service,
+    project_credentials,
     project_language,
     read_yaml,
     start_action_server,
@@ -37,7 +38,6 @@ from bench.stack import (
     wait_port,
     wait_rasa,
     write_endpoints,
-    write_rest_credentials,
 )
 
 FIGURES = (
@@ -213,6 +213,20 @@ def train_model(
     return time.perf_counter() - began
 
 
+def private_sqlite_store(endpoints: Path | None, folder: Path) -> Dict[str, Any]:
+    """Move a SQLite tracker store into ``folder`` (same store, no stray data).
+
+    The benchmark's conversations must not land in the project's own tracker
+    database; any other store is left as configured.
+    """
+    if endpoints is None or not Path(endpoints).is_file():
+        return {}
+    store = (read_yaml(Path(endpoints)) or {}).get("tracker_store") or {}
+    if str(store.get("dialect", "")).lower() != "sqlite":
+        return {}
+    return {"tracker_store": {**store, "db": str(folder / "tracker.db")}}
+
+
 def tracker_store_type(endpoints: Path | None) -> str:
     """The tracker store type configured in ``endpoints`` (``in-memory`` if none)."""
     if endpoints is None or not Path(endpoints).is_file():
@@ -231,6 +245,8 @@ async def measure_serving(
     env: Dict[str, str] = settings_defaults(spec.endpoints, manager.base_env)
     notes = [f"tracker store: {tracker_store_type(spec.endpoints)}"]
     started = []
+    runtime = manager.log_dir / spec.name
+    runtime.mkdir(parents=True, exist_ok=True)
     try:
         if spec.dossier_service:
             dossier_port = free_port()
@@ -240,6 +256,7 @@ async def measure_serving(
                 dossier_port,
                 env=env,
                 name=f"{spec.name}-dossier",
+                db_url=f"sqlite:///{runtime / 'dossiers.db'}",
             )
             started.append(dossier)
             env["DOSSIER_API_URL"] = base_url(dossier_port)
@@ -260,11 +277,13 @@ async def measure_serving(
             await wait_action_server(actions, action_port)
             action_url = base_url(action_port) + "/webhook"
             notes.append("action server: running")
-        runtime = manager.log_dir / spec.name
         endpoints = write_endpoints(
-            spec.endpoints, runtime / "endpoints.yml", action_url
+            spec.endpoints,
+            runtime / "endpoints.yml",
+            action_url,
+            overrides=private_sqlite_store(spec.endpoints, runtime),
         )
-        credentials = write_rest_credentials(runtime / "credentials.yml")
+        credentials = project_credentials(spec.project_dir, runtime / "credentials.yml")
         port = free_port()
         log(f"[{spec.name}] starting Rasa on port {port} with {spec.model}")
         rasa = start_rasa(

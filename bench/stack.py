@@ -119,7 +119,31 @@ def has_custom_actions(project_dir: Path) -> bool:
 
 def has_dossier_service(project_dir: Path) -> bool:
     """Whether the project ships the dossier reference service module."""
-    return (Path(project_dir) / "bot" / "dossier" / "service.py").is_file()
+    base = Path(project_dir) / "bot" / "dossier"
+    package = base / "service" / "__main__.py"
+    return (base / "service.py").is_file() or package.is_file()
+
+
+def project_credentials(
+    project_dir: Path, dest: Path, env: Mapping[str, str] | None = None
+) -> Path:
+    """The channels the project itself would run, written to ``dest``.
+
+    A project with ``bot/deploy_config.py`` (this one) gets what ``make run``
+    writes for the settings in ``env`` (its hardened REST channel; Zalo only
+    when ``env`` has Zalo's variables); another project gets its own
+    credentials.yml; without one, Rasa's REST channel alone.
+    """
+    project_dir = Path(project_dir)
+    if (project_dir / "bot" / "deploy_config.py").is_file():
+        from bot.deploy_config import credentials_config
+        from bot.settings import Settings
+
+        return write_yaml(credentials_config(Settings.from_env(dict(env or {}))), dest)
+    source = project_dir / "credentials.yml"
+    if source.is_file():
+        return write_yaml(read_yaml(source) or {"rest": None}, dest)
+    return write_rest_credentials(dest)
 
 
 def start_rasa(
@@ -170,9 +194,15 @@ def start_dossier_service(
     *,
     env: Mapping[str, str] | None = None,
     name: str = "dossier",
+    db_url: str | None = None,
 ) -> ManagedProcess:
-    """Start the dossier reference service with its demo dossiers on ``port``."""
+    """Start the dossier reference service with its demo dossiers on ``port``.
+
+    ``db_url`` (SQLAlchemy) keeps its database apart from the project's own.
+    """
     argv = [sys.executable, "-m", "bot.dossier.service", "--port", str(port), "--demo"]
+    if db_url:
+        argv += ["--db", db_url]
     return manager.start(name, argv, cwd=project_dir, env={**CHILD_ENV, **(env or {})})
 
 

@@ -1,14 +1,19 @@
 """Free-text search over the procedure catalogue, for citizens' wording.
 
-Citizens write "làm hộ chiếu ở đâu", "dang ky ket hon", "cccd", "sổ đỏ". The query
-goes through :mod:`bot.text` (abbreviations expanded, diacritics folded), question
-words are stripped (``search_terms.yml``), colloquial words also tried in the
-portal's wording, and unknown words corrected against the catalogue's vocabulary
-with rapidfuzz. Candidates come from an inverted index (one NumPy ``bincount`` per
-query); each candidate is then scored against its name, plain-language name and
-aliases:
+Citizens write "làm hộ chiếu ở đâu", "dang ky ket hon", "cccd", "sổ đỏ", or tell
+a whole life event ("bố mẹ mất không để lại di chúc, anh em muốn chia đất"). The
+query goes through :mod:`bot.text` (abbreviations expanded, diacritics folded),
+question words are stripped (``search_terms.yml``), colloquial words and phrases
+are also tried in the portal's wording (the ``colloquial`` vocabulary), and
+unknown words corrected against the catalogue's vocabulary with rapidfuzz.
+Candidates come from an inverted index (one NumPy ``bincount`` per query); each
+candidate is then scored against its name, plain-language name and aliases
+(primary fields) and, at a discount, its result documents and field (lĩnh vực):
 
-* coverage: the IDF-weighted share of the query's words found in the field,
+* coverage: the IDF-weighted share of the query's words found in one field, or
+  in all the procedure's fields together (long questions spread over them);
+  words the catalogue never uses weigh less, and so does a long question's
+  excess, so that context ("ở Hà Đông", "tháng trước") does not sink the score,
 * phrase: the share of the query's adjacent word pairs found in order,
 * precision: the IDF-weighted share of the field's words the query covers, so the
   general procedure beats its long, specific variants.
@@ -21,11 +26,15 @@ procedures within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn
 là...?"). The thresholds were set on ``tests/data/search_dev.yml``.
 Procedures whose names differ only by the level that runs them ("(thực hiện tại
 cấp tỉnh)" / "(… cấp trung ương)") form a family; the commune or province variant
-is ranked first and siblings never make a result ambiguous.
+is ranked first and siblings never make a result ambiguous. Procedures a
+citizen files at the commune or province get a small bonus over ministry-only
+ones, and a fully online variant ("toàn trình") yields to the ordinary one
+unless the question asks for online filing.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -49,6 +58,8 @@ TERMS_PATH = Path(__file__).with_name("search_terms.yml")
 NONE_BELOW = 0.45
 #: Two different procedures closer than this are ambiguous.
 AMBIGUOUS_GAP = 0.05
+#: A best score below this is only a guess: offer the top choices.
+CONFIDENT_FROM = 0.5
 #: At most this many candidates are offered when ambiguous.
 MAX_CHOICES = 4
 #: Candidates re-scored in full per query.
@@ -66,7 +77,24 @@ CORRECTED = 0.85
 #: Weight of a word typed with accents that match only once folded ("vâng" in
 #: "tạm vắng", "thuê" in "thuế").
 ACCENT_MISMATCH = 0.5
+#: Weight of an accented word whose accents no procedure uses ("mưa" is only
+#: "mua" folded): it is another word, nearly unknown to the catalogue.
+ACCENT_UNKNOWN = 0.2
+#: Weight of a match in a secondary field (result document, lĩnh vực).
+SECONDARY = 0.5
+#: Coverage over all fields together counts this much of a single field's.
+UNION = 0.9
+#: Share of max IDF a word absent from the catalogue adds to a query's mass.
+OOV_IDF = 0.35
+#: Query IDF mass beyond this counts only ``LONG_SLOPE``: long questions tell
+#: context that no procedure name holds.
+LONG_MASS, LONG_SLOPE = 16.0, 0.35
+#: Bonus for procedures citizens file locally (commune or province).
+W_LEVEL = 0.015
+#: Fully online variants yield to the ordinary one unless asked for.
+ONLINE_PENALTY = 0.03
 _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
+_ONLINE_RE = re.compile(r"\b(?:online|onl|truc tuyen|toan trinh|qua mang|tren mang)\b")
 
 _WORD_RE = re.compile(r"\w+")
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
@@ -221,19 +249,85 @@ class _Field:
     weight: float  # sum of IDF of the distinct tokens
 
 
+Pair = Tuple[str, str]  # (accented word, folded canonical word)
+Term = Tuple[str, float, "str | None"]  # (folded word, weight, accent key)
+#: A phrase to replace: its folded words, their accent keys (``None`` when the
+#: vocabulary word is written without accents) and the words it becomes.
+Rule = Tuple[Tuple[str, ...], Tuple["str | None", ...], Tuple[str, ...]]
+
+
+def _rules(mapping: Dict[str, str] | None) -> Dict[str, List[Rule]]:
+    """Replacement rules by first folded word, longest phrase first."""
+    rules: Dict[str, List[Rule]] = {}
+    for key, value in (mapping or {}).items():
+        pairs = tokens_of(str(key))
+        if not pairs:
+            continue
+        folded = tuple(f for _, f in pairs)
+        keys = tuple(accent_key(a) for a, _ in pairs)
+        rules.setdefault(folded[0], []).append((folded, keys, tuple(words(value))))
+    for options in rules.values():
+        options.sort(key=lambda r: len(r[0]), reverse=True)
+    return rules
+
+
+def _matches(tokens: Sequence[Pair], at: int, rule: Rule) -> bool:
+    """True when ``rule``'s phrase starts at ``tokens[at]``.
+
+    A word typed with accents must have the vocabulary word's accents ("mất"
+    is not "mặt"); one typed without accents matches the folded word.
+    """
+    phrase, keys, _ = rule
+    if at + len(phrase) > len(tokens):
+        return False
+    for (accented, folded), word, key in zip(tokens[at : at + len(phrase)], phrase, keys):
+        if folded != word:
+            return False
+        if key is not None and accented != folded:
+            typed = accent_key(accented)
+            if typed is not None and typed != key:
+                return False
+    return True
+
+
+def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | None:
+    """``tokens`` with known phrases replaced, or ``None`` if none occurs.
+
+    One left-to-right pass, longest phrase first at each position; replaced
+    words are not looked up again.
+    """
+    out: List[Pair] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        for rule in rules.get(tokens[i][1], ()):
+            if _matches(tokens, i, rule):
+                out.extend((w, w) for w in rule[2])
+                i += len(rule[0])
+                changed = True
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out if changed else None
+
+
 @dataclass
 class SearchTerms:
-    """Stop phrases and synonyms from ``search_terms.yml``.
+    """Stop phrases, abbreviations and colloquial wording from ``search_terms.yml``.
 
-    Multi-word stop phrases and synonyms are compared folded. Single stop words
-    are compared with their accents ("cần" is a question word, "căn" in "căn
-    cước" is not); ``stop_folded`` serves unaccented queries.
+    Multi-word stop phrases are compared folded. Single stop words are compared
+    with their accents ("cần" is a question word, "căn" in "căn cước" is not);
+    ``stop_folded`` serves unaccented queries. ``synonyms`` (short forms) are
+    applied to queries and procedure names alike; ``colloquial`` (citizens'
+    words for the portal's) to queries only.
     """
 
     stop_phrases: List[Tuple[str, ...]]
     stop_words: frozenset
     stop_folded: frozenset
-    synonyms: List[Tuple[Tuple[str, ...], Tuple[str, ...]]]
+    synonyms: Dict[str, List[Rule]]
+    colloquial: Dict[str, List[Rule]]
 
     @classmethod
     def load(cls, path: Path = TERMS_PATH) -> SearchTerms:
@@ -245,16 +339,9 @@ class SearchTerms:
         singles = [tokens_of(p) for p in raw.get("stop_phrases", [])]
         accented = frozenset(p[0][0] for p in singles if len(p) == 1)
         folded = frozenset(p[0][1] for p in singles if len(p) == 1)
-        synonyms = [
-            (tuple(words(k)), tuple(words(v)))
-            for k, v in (raw.get("synonyms") or {}).items()
-        ]
-        synonyms.sort(key=lambda kv: len(kv[0]), reverse=True)
-        return cls(multi, accented, folded, synonyms)
-
-
-Pair = Tuple[str, str]  # (accented word, folded canonical word)
-Term = Tuple[str, float, "str | None"]  # (folded word, weight, accent key)
+        synonyms = _rules(raw.get("synonyms"))
+        colloquial = _rules({**(raw.get("synonyms") or {}), **(raw.get("colloquial") or {})})
+        return cls(multi, accented, folded, synonyms, colloquial)
 
 
 def _replace(
@@ -273,28 +360,45 @@ def _replace(
     return out
 
 
+def _secondary_texts(proc: Procedure) -> List[str]:
+    """A procedure's result documents and field, without parsing its details.
+
+    The catalogue parses a record's details lazily; reading the stored JSON
+    here keeps every record unparsed (fast load, small memory).
+    """
+    details = proc.__dict__.get("_details")
+    if details is not None:
+        result = json.loads(details).get("result") or []
+    else:
+        result = proc.result or []
+    return [proc.field or "", *(r[:200] for r in result[:3])]
+
+
 class SearchIndex:
     """Ranks procedures for a free-text question; built once per catalogue."""
 
     def __init__(
         self, procedures: Sequence[Procedure], terms: SearchTerms | None = None
     ) -> None:
-        """Index the procedures' names, plain-language names and aliases."""
+        """Index names, plain-language names, aliases, results and fields."""
         self.terms = terms or SearchTerms.load()
         self.procedures = list(procedures)
         self._by_code = {p.code: i for i, p in enumerate(self.procedures)}
         field_tokens: List[List[List[str]]] = []
+        secondary_tokens: List[frozenset] = []
         families: Dict[str, int] = {}
         self._family: List[int] = []
         df: Dict[str, int] = {}
         self._accents: List[Dict[str, frozenset]] = []
+        all_accents: Dict[str, set] = {}
         for proc in self.procedures:
             accents: Dict[str, set] = {}
             for text in (proc.name, proc.short_name, *proc.aliases):
                 for accented, folded in expand_pairs(tokens_of(text or "")):
-                    key = accent_key(accented)
-                    if key:
-                        accents.setdefault(folded, set()).add(key)
+                    # A word the portal writes without marks is a form too:
+                    # "mua" (buy) is not what "mưa" (rain) asks about.
+                    key = accent_key(accented) or folded
+                    accents.setdefault(folded, set()).add(key)
             self._accents.append({k: frozenset(v) for k, v in accents.items()})
             base = base_name(proc.name)
             fields = [canonical_words(base)]
@@ -303,7 +407,7 @@ class SearchIndex:
                 fields.append(canonical_words(head))
             # Names in short forms ("công ty TNHH") also in full, as queries are.
             for name_field in list(fields):
-                spelled = self._spell_out([(w, w) for w in name_field])
+                spelled = rewrite([(w, w) for w in name_field], self.terms.synonyms)
                 if spelled is not None:
                     fields.append([w for _, w in spelled])
             for text in [proc.short_name, *proc.aliases]:
@@ -314,9 +418,25 @@ class SearchIndex:
                     )
             fields = [f for f in fields if f]
             field_tokens.append(fields)
+            primary = {t for f in fields for t in f}
+            secondary = set()
+            for text in _secondary_texts(proc):
+                pairs = tokens_of(text)
+                for accented, folded in pairs:
+                    key = accent_key(accented) or folded
+                    all_accents.setdefault(folded, set()).add(key)
+                secondary.update(f for _, f in pairs)
+                spelled = rewrite(pairs, self.terms.synonyms)
+                if spelled is not None:
+                    secondary.update(f for _, f in spelled)
+            secondary_tokens.append(frozenset(secondary - primary))
             self._family.append(families.setdefault(base, len(families)))
-            for tok in {t for f in fields for t in f}:
+            for tok in primary | secondary:
                 df[tok] = df.get(tok, 0) + 1
+        for accents in self._accents:
+            for tok, keys in accents.items():
+                all_accents.setdefault(tok, set()).update(keys)
+        self._all_accents = {k: frozenset(v) for k, v in all_accents.items()}
         n = max(1, len(self.procedures))
         self.idf = {t: math.log(1.0 + n / c) for t, c in df.items()}
         self.max_idf = math.log(1.0 + n / 0.5)
@@ -324,22 +444,40 @@ class SearchIndex:
         self._fields: List[List[_Field]] = [
             [self._make_field(f) for f in fields] for fields in field_tokens
         ]
+        self._primary = [
+            frozenset(t for f in fields for t in f) for fields in field_tokens
+        ]
+        self._secondary = secondary_tokens
         self._known_pairs = {
             p for fields in self._fields for f in fields for p in f.pairs
         }
+        citizen = set(_LEVEL_RANK)
         self._level_rank = [
             min((_LEVEL_RANK.get(lv, 2) for lv in p.levels), default=2)
             for p in self.procedures
         ]
-        # Inverted index: token -> doc ids, for one bincount per query.
-        postings: Dict[str, List[int]] = {}
-        for doc, fields in enumerate(field_tokens):
-            for tok in {t for f in fields for t in f}:
-                postings.setdefault(tok, []).append(doc)
+        self._local = np.asarray(
+            [bool(citizen & set(p.levels)) for p in self.procedures], dtype=float
+        )
+        self._online_only = np.asarray(
+            ["toan trinh" in fast_fold(p.name) for p in self.procedures], dtype=float
+        )
+        # Inverted index: token -> doc ids and match weights, one bincount per query.
+        postings: Dict[str, List[Tuple[int, float]]] = {}
+        for doc in range(len(self.procedures)):
+            for tok in self._primary[doc]:
+                postings.setdefault(tok, []).append((doc, 1.0))
+            for tok in self._secondary[doc]:
+                postings.setdefault(tok, []).append((doc, SECONDARY))
         self._postings = {
-            t: np.asarray(ids, dtype=np.int32) for t, ids in postings.items()
+            t: (
+                np.asarray([d for d, _ in ids], dtype=np.int32),
+                np.asarray([w for _, w in ids], dtype=float) * self.idf[t],
+            )
+            for t, ids in postings.items()
         }
         self._prior = np.asarray([p.popularity for p in self.procedures], dtype=float)
+        self._corrections: Dict[str, Tuple[str, float]] = {}
 
     def _make_field(self, tokens: List[str]) -> _Field:
         distinct = frozenset(tokens)
@@ -351,15 +489,6 @@ class SearchIndex:
         )
 
     # ----------------------------------------------------------------- query side
-
-    def _spell_out(self, tokens: List[Pair]) -> List[Pair] | None:
-        """``tokens`` with every synonym replaced, or ``None`` if none occurs."""
-        present = {f for _, f in tokens}
-        replaced = tokens
-        for phrase, by in self.terms.synonyms:
-            if phrase[0] in present:
-                replaced = _replace(replaced, phrase, [(w, w) for w in by])
-        return replaced if replaced != tokens else None
 
     def _strip_phrases(self, tokens: List[Pair]) -> List[Pair]:
         present = {f for _, f in tokens}
@@ -395,23 +524,28 @@ class SearchIndex:
         """A known spelling for an unknown word, with the weight it keeps."""
         if token in self.idf or len(token) < 4 or not token.isalpha():
             return token, 1.0
+        cached = self._corrections.get(token)
+        if cached is not None:
+            return cached
         match = process.extractOne(
             token, self.vocab, scorer=OSA.normalized_similarity, score_cutoff=0.75
         )
-        if match is None:
-            return token, 1.0
-        return match[0], CORRECTED
+        found = (token, 1.0) if match is None else (match[0], CORRECTED)
+        if len(self._corrections) < 50_000:
+            self._corrections[token] = found
+        return found
 
     def analyze(self, query: str) -> List[List[Term]]:
         """Readings of the query: lists of (word, weight, accent key).
 
         Question words are removed; the accent key is ``None`` for a word
-        typed without diacritics or corrected for spelling.
+        typed without diacritics or corrected for spelling. The second reading,
+        when there is one, has citizens' words in the portal's wording.
         """
         tokens = expand_pairs(tokens_of(query), self._known_pairs)
         tokens = self._strip_phrases(tokens)
         variants = [tokens]
-        replaced = self._spell_out(tokens)
+        replaced = rewrite(tokens, self.terms.colloquial)
         if replaced is not None:
             variants.append(replaced)
         readings: List[List[Term]] = []
@@ -429,7 +563,7 @@ class SearchIndex:
 
     def _score_doc(
         self,
-        fields: List[_Field],
+        doc: int,
         qweights: Dict[str, float],
         qpairs: set,
         qtotal: float,
@@ -437,12 +571,13 @@ class SearchIndex:
         """Calibrated score of one procedure for one reading of the query.
 
         Each feature takes its best field: coverage from the field holding most
-        of the query (often the full name), precision from the field the query
-        holds most of (an alias, the plain-language name or the name's head).
+        of the query (often the full name) or from all fields together,
+        precision from the field the query holds most of (an alias, the
+        plain-language name or the name's head).
         """
         coverage = phrase = precision = matched_best = 0.0
         exact = 0.0
-        for f in fields:
+        for f in self._fields[doc]:
             matched = [t for t in qweights if t in f.token_set]
             if not matched:
                 continue
@@ -457,29 +592,43 @@ class SearchIndex:
             precision = max(precision, min(1.0, matched_idf / f.weight))
             if len(matched) == len(qweights) == len(f.token_set):
                 exact = 1.0
-        if not coverage:
+        primary, secondary = self._primary[doc], self._secondary[doc]
+        union = 0.0
+        for t, w in qweights.items():
+            if t in primary:
+                union += self.idf.get(t, 0.0) * w
+            elif t in secondary:
+                union += self.idf.get(t, 0.0) * w * SECONDARY
+        if not union:
             return 0.0
-        specific = min(1.0, matched_best / SPECIFIC)
+        coverage = max(coverage, UNION * union / qtotal)
+        specific = min(1.0, max(matched_best, union) / SPECIFIC)
         base = specific * (
-            W_COVERAGE * coverage + W_PHRASE * phrase + W_PRECISION * precision
+            W_COVERAGE * min(1.0, coverage) + W_PHRASE * phrase + W_PRECISION * precision
         )
         return (1 - W_PRIOR - W_EXACT) * min(1.0, base) + W_EXACT * exact
 
-    def _score_reading(self, reading: List[Term]) -> Dict[int, float]:
+    def _score_reading(self, reading: List[Term], online: bool) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
         qkeys: Dict[str, set] = {}
         for tok, w, key in reading:
+            if key and tok in self._all_accents and key not in self._all_accents[tok]:
+                w *= ACCENT_UNKNOWN  # another word that folds the same ("mưa")
+                key = None
             qweights[tok] = max(w, qweights.get(tok, 0.0))
             if key:
                 qkeys.setdefault(tok, set()).add(key)
         qpairs = _pairs([t for t, _, _ in reading])
-        qtotal = sum(self.idf.get(t, self.max_idf) for t in qweights)
+        oov = OOV_IDF * self.max_idf
+        qtotal = sum(self.idf.get(t, oov) for t in qweights)
+        if qtotal > LONG_MASS:
+            qtotal = LONG_MASS + LONG_SLOPE * (qtotal - LONG_MASS)
         known = [t for t in qweights if t in self._postings]
         if not known or qtotal <= 0:
             return {}
-        ids = np.concatenate([self._postings[t] for t in known])
+        ids = np.concatenate([self._postings[t][0] for t in known])
         weights = np.concatenate(
-            [np.full(len(self._postings[t]), self.idf[t]) for t in known]
+            [self._postings[t][1] * qweights[t] for t in known]
         )
         acc = np.bincount(ids, weights=weights, minlength=len(self.procedures))
         acc += self._prior * 1e-3  # ties: the more asked procedure first
@@ -501,18 +650,22 @@ class SearchIndex:
                     weights_here = dict(qweights)
                     for t in mismatched:
                         weights_here[t] *= ACCENT_MISMATCH
-            best = self._score_doc(self._fields[doc], weights_here, qpairs, qtotal)
+            best = self._score_doc(doc, weights_here, qpairs, qtotal)
             if best > 0:
-                scores[doc] = best + W_PRIOR * self._prior[doc]
+                bonus = W_PRIOR * self._prior[doc] + W_LEVEL * self._local[doc]
+                if self._online_only[doc]:
+                    bonus += ONLINE_PENALTY if online else -ONLINE_PENALTY
+                scores[doc] = best + bonus
         return scores
 
     def _ranked(self, query: str) -> List[Tuple[int, float]]:
         code = normalize_code(query)
         if code in self._by_code and re.search(r"\d\.\d{6}", query or ""):
             return [(self._by_code[code], 1.0)]
+        online = bool(_ONLINE_RE.search(fast_fold(query or "")))
         scores: Dict[int, float] = {}
         for reading in self.analyze(query or ""):
-            for doc, s in self._score_reading(reading).items():
+            for doc, s in self._score_reading(reading, online).items():
                 scores[doc] = max(s, scores.get(doc, 0.0))
         return sorted(
             scores.items(),
@@ -530,7 +683,12 @@ class SearchIndex:
         ]
 
     def resolve(self, query: str) -> Resolution:
-        """Confident answer, a short list to choose from, or nothing."""
+        """Confident answer, a short list to choose from, or nothing.
+
+        Below ``NONE_BELOW`` nothing fits. Different procedures within
+        ``AMBIGUOUS_GAP`` of the best, or a best score under
+        ``CONFIDENT_FROM``, make the answer a choice among the top ones.
+        """
         ranked = self._ranked(query)
         if not ranked or ranked[0][1] < NONE_BELOW:
             hits = [SearchHit(self.procedures[d], round(s, 4)) for d, s in ranked[:3]]
@@ -538,8 +696,10 @@ class SearchIndex:
         best_doc, best = ranked[0]
         seen = {self._family[best_doc]}
         choices = [SearchHit(self.procedures[best_doc], round(best, 4))]
+        gap = AMBIGUOUS_GAP if best >= CONFIDENT_FROM else 1.0
+        limit = MAX_CHOICES if best >= CONFIDENT_FROM else 3
         for doc, s in ranked[1:]:
-            if best - s > AMBIGUOUS_GAP or len(choices) >= MAX_CHOICES:
+            if best - s > gap or len(choices) >= limit:
                 break
             if self._family[doc] in seen:
                 continue  # same procedure at another level: not a real choice

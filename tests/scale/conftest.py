@@ -11,7 +11,7 @@ import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Iterator, List
 
 import pytest
 
@@ -24,8 +24,8 @@ from bench.stack import (
     REST_PATH,
     base_url,
     has_dossier_service,
+    project_credentials,
     project_language,
-    read_yaml,
     start_action_server,
     start_dossier_service,
     start_rasa,
@@ -33,7 +33,6 @@ from bench.stack import (
     wait_port,
     wait_rasa,
     write_endpoints,
-    write_yaml,
 )
 
 DEFAULT_MODEL = REPO_ROOT / "models" / "citizen-bot.tar.gz"
@@ -67,17 +66,6 @@ def language(project_dir: Path) -> str:
 def scripts(language: str) -> List[List[str]]:
     """Multi-turn conversation scripts in the assistant's language."""
     return load_scripts(language)
-
-
-def channel_credentials(project_dir: Path, dest: Path) -> Path:
-    """The REST channel plus the project's Zalo channel, if it has one."""
-    channels: Dict[str, object] = {"rest": None}
-    source = project_dir / "credentials.yml"
-    if source.is_file():
-        for name, value in (read_yaml(source) or {}).items():
-            if "zalo" in str(name).lower():
-                channels[name] = value
-    return write_yaml(channels, dest)
 
 
 @dataclass
@@ -130,7 +118,9 @@ def rasa_server(
         async def start() -> str:
             if has_dossier_service(project_dir):
                 port = free_port()
-                proc = start_dossier_service(manager, project_dir, port, env=env)
+                proc = start_dossier_service(
+                    manager, project_dir, port, env=env, db_url=f"sqlite:///{work}/d.db"
+                )
                 env["DOSSIER_API_URL"] = base_url(port)
                 await wait_port(proc, port)
             action_port = free_port()
@@ -144,7 +134,9 @@ def rasa_server(
                 # real tracker database.
                 overrides={"tracker_store": None, "lock_store": None},
             )
-            credentials = channel_credentials(project_dir, work / "credentials.yml")
+            credentials = project_credentials(
+                project_dir, work / "credentials.yml", {**os.environ, **env}
+            )
             port = free_port()
             rasa = start_rasa(
                 manager, project_dir, model_path, port, endpoints, credentials,

@@ -190,7 +190,11 @@ class Cluster:
         if self.dossier:
             port = free_port()
             proc = start_dossier_service(
-                self.manager, self.project_dir, port, env=self.env
+                self.manager,
+                self.project_dir,
+                port,
+                env=self.env,
+                db_url=f"sqlite:///{self.manager.log_dir / 'dossiers.db'}",
             )
             self.env["DOSSIER_API_URL"] = base_url(port)
             await wait_port(proc, port)
@@ -241,13 +245,19 @@ async def fetch_events(
 
 
 def turns_of(events: List[Dict[str, Any]]) -> List[tuple]:
-    """``(user text, [bot texts])`` for each user turn in a tracker's events."""
+    """``(user text, [bot texts])`` for each user turn in a tracker's events.
+
+    Bot texts without buttons are split at blank lines, as Rasa's REST channel
+    sends each part as a reply message of its own.
+    """
     turns: List[tuple] = []
     for event in events:
         if event.get("event") == "user":
             turns.append((event.get("text"), []))
         elif event.get("event") == "bot" and turns and event.get("text"):
-            turns[-1][1].append(event["text"])
+            text = event["text"]
+            with_buttons = bool((event.get("data") or {}).get("buttons"))
+            turns[-1][1].extend([text] if with_buttons else text.strip().split("\n\n"))
     return turns
 
 

@@ -38,7 +38,7 @@ from bench.stack import (
     REST_PATH,
     has_dossier_service,
     post_message,
-    write_rest_credentials,
+    project_credentials,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -96,7 +96,7 @@ def cluster(project_dir, model_path, scripts, tmp_path_factory):
                 project_dir,
                 model_path,
                 endpoints,
-                write_rest_credentials(work / "credentials.yml"),
+                project_credentials(project_dir, work / "credentials.yml"),
                 env,
                 probe=scripts[0][0],
                 dossier=has_dossier_service(project_dir),
