@@ -69,6 +69,7 @@ class AssistantSpec:
     dossier_service: bool = False
     endpoints: Path | None = None
     fixed_model_name: str = "model"
+    in_memory_tracker: bool = False
 
 
 @dataclass
@@ -243,7 +244,10 @@ async def measure_serving(
         raise FileNotFoundError(f"model of {spec.name} not found: {spec.model}")
     scripts = load_scripts(spec.language)
     env: Dict[str, str] = settings_defaults(spec.endpoints, manager.base_env)
-    notes = [f"tracker store: {tracker_store_type(spec.endpoints)}"]
+    store = (
+        "in-memory" if spec.in_memory_tracker else tracker_store_type(spec.endpoints)
+    )
+    notes = [f"tracker store: {store}"]
     started = []
     runtime = manager.log_dir / spec.name
     runtime.mkdir(parents=True, exist_ok=True)
@@ -281,7 +285,9 @@ async def measure_serving(
             spec.endpoints,
             runtime / "endpoints.yml",
             action_url,
-            overrides=private_sqlite_store(spec.endpoints, runtime),
+            overrides={"tracker_store": None}
+            if spec.in_memory_tracker
+            else private_sqlite_store(spec.endpoints, runtime),
         )
         credentials = project_credentials(spec.project_dir, runtime / "credentials.yml")
         port = free_port()

@@ -16,21 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, List, Mapping, Sequence
+from typing import Awaitable, Callable, Dict, Iterator, List, Mapping, Sequence
 
 import psutil
 
 STOP_TIMEOUT_SECONDS = 10.0
 POLL_SECONDS = 0.25
 LOG_TAIL_LINES = 30
+PR_SET_PDEATHSIG = 1
 
 _LIVE_MANAGERS: weakref.WeakSet[ProcessManager] = weakref.WeakSet()
 
@@ -64,6 +68,15 @@ class ManagedProcess:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent dies, even by SIGKILL (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -121,6 +134,7 @@ class ProcessManager:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         proc = ManagedProcess(name=name, popen=popen, log_path=log_path)
         self.processes.append(proc)
@@ -174,14 +188,33 @@ atexit.register(stop_all_managers)
 def install_signal_handlers() -> None:
     """Turn SIGTERM and SIGHUP into ``SystemExit`` so ``finally`` blocks run.
 
-    SIGINT already raises ``KeyboardInterrupt``.
+    SIGINT raises ``KeyboardInterrupt``, even where the shell started the
+    process with SIGINT ignored (a background job).
     """
 
     def _exit(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGHUP, _exit)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``KeyboardInterrupt`` (cleanup runs).
+
+    For hosts like pytest that otherwise die on SIGTERM without cleaning up.
+    """
+
+    def _interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

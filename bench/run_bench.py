@@ -81,6 +81,12 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
         help="plain bot, logs and last results (default: PROJECT/.rasa/bench)",
     )
     parser.add_argument(
+        "--in-memory-tracker",
+        action="store_true",
+        help="run ours with an in-memory tracker store, like plain "
+        "(default: the store of its endpoints file)",
+    )
+    parser.add_argument(
         "--skip-train",
         action="store_true",
         help="do not train; reuse training timings of the last run",
@@ -118,6 +124,7 @@ async def run(args: argparse.Namespace) -> int:
     previous = _load_previous(results_path)
     actions = None if args.actions_module.lower() == "none" else args.actions_module
     ours = ours_spec(project, model, args.data, actions, args.endpoints, args.language)
+    ours.in_memory_tracker = args.in_memory_tracker
     if not model.is_file():
         print(f"model not found: {model} (train it first, e.g. `make train`)")
         return 2

@@ -39,24 +39,20 @@ def tracker_store_config(url: str) -> Dict[str, Any]:
 
 
 def lock_store_config(url: Optional[str]) -> Dict[str, Any]:
-    """Redis lock store for ``redis://host:port/db``; in-memory without a URL."""
+    """The atomic Redis lock store for ``redis[s]://...``; in-memory without a URL.
+
+    The URL is handed to ``bot.lock_store.AtomicRedisLockStore`` whole: it parses
+    host, port, db, password and TLS itself (see ``bot.lock_store``).
+    """
     if not url:
         return {"type": "in_memory"}
-    parsed = urlparse(url)
-    if parsed.scheme not in ("redis", "rediss"):
-        raise ValueError(f"LOCK_STORE_URL: unsupported scheme {parsed.scheme!r}")
-    config: Dict[str, Any] = {
-        "type": "redis",
-        "url": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 6379,
-        "db": int((parsed.path or "/0").lstrip("/") or 0),
-        "key_prefix": "citizen_bot",
+    if urlparse(url).scheme not in ("redis", "rediss"):
+        raise ValueError(f"LOCK_STORE_URL: unsupported scheme {urlparse(url).scheme!r}")
+    return {
+        "type": "bot.lock_store.AtomicRedisLockStore",
+        "url": url,
+        "key_prefix": "citizenbot",
     }
-    if parsed.password:
-        config["password"] = unquote(parsed.password)
-    if parsed.scheme == "rediss":
-        config["use_ssl"] = True
-    return config
 
 
 def endpoints_config(

@@ -30,6 +30,8 @@ from redis.lock import Lock
 MUTEX_TIMEOUT = 5.0
 # Seconds to wait for another instance's mutex before giving up on the turn.
 MUTEX_WAIT = 10.0
+# Seconds between attempts to take a busy mutex (each is one cheap SET NX).
+MUTEX_POLL = 0.01
 LOCK_KEY_SUFFIX = "lock:"
 
 
@@ -82,6 +84,7 @@ class AtomicRedisLockStore(RedisLockStore):
         return self.red.lock(
             self.mutex_prefix + conversation_id,
             timeout=MUTEX_TIMEOUT,
+            sleep=MUTEX_POLL,
             blocking_timeout=MUTEX_WAIT,
         )
 

@@ -23,7 +23,8 @@ popularity prior breaks near-ties. Scores lie in [0, 1] and are comparable acros
 queries, which makes the thresholds in :meth:`SearchIndex.resolve` meaningful: a
 best score below ``NONE_BELOW`` is "none" (hand off to the hotline), two different
 procedures within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn
-là...?"). The thresholds were set on ``tests/data/search_dev.yml``.
+là...?"), and so is a best score under ``CONFIDENT_FROM``. The thresholds
+were set on ``tests/data/search_dev.yml`` and ``search_dev2.yml``.
 Procedures whose names differ only by the level that runs them ("(thực hiện tại
 cấp tỉnh)" / "(… cấp trung ương)") form a family; the commune or province variant
 is ranked first and siblings never make a result ambiguous. Procedures a
@@ -55,15 +56,15 @@ from bot.text import expand, fold_token, normalize
 TERMS_PATH = Path(__file__).with_name("search_terms.yml")
 
 #: Below this score nothing fits: the bot hands off to the hotline.
-NONE_BELOW = 0.45
+NONE_BELOW = 0.5
 #: Two different procedures closer than this are ambiguous.
-AMBIGUOUS_GAP = 0.05
+AMBIGUOUS_GAP = 0.06
 #: A best score below this is only a guess: offer the top choices.
-CONFIDENT_FROM = 0.5
+CONFIDENT_FROM = 0.6
 #: At most this many candidates are offered when ambiguous.
 MAX_CHOICES = 4
 #: Candidates re-scored in full per query.
-CANDIDATES = 60
+CANDIDATES = 100
 
 W_COVERAGE, W_PHRASE, W_PRECISION = 0.55, 0.20, 0.25
 W_PRIOR = 0.05
@@ -80,6 +81,10 @@ ACCENT_MISMATCH = 0.5
 #: Weight of an accented word whose accents no procedure uses ("mưa" is only
 #: "mua" folded): it is another word, nearly unknown to the catalogue.
 ACCENT_UNKNOWN = 0.2
+#: How much a procedure's weaker reading pulls its score down.
+BLEND = 0.2
+#: Share of a matched word pair's IDF added to the matched mass.
+W_PAIR = 0.5
 #: Weight of a match in a secondary field (result document, lĩnh vực).
 SECONDARY = 0.5
 #: Coverage over all fields together counts this much of a single field's.
@@ -91,10 +96,19 @@ OOV_IDF = 0.35
 LONG_MASS, LONG_SLOPE = 16.0, 0.35
 #: Bonus for procedures citizens file locally (commune or province).
 W_LEVEL = 0.015
-#: Fully online variants yield to the ordinary one unless asked for.
-ONLINE_PENALTY = 0.03
+#: Fully online variants yield to the ordinary one unless asked for; so do
+#: variants for foreigners or foreign elements.
+ONLINE_PENALTY, ONLINE_BONUS = 0.03, 0.1
+FOREIGN_PENALTY = 0.03
 _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
-_ONLINE_RE = re.compile(r"\b(?:online|onl|truc tuyen|toan trinh|qua mang|tren mang)\b")
+_ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren mang)\b")
+_FOREIGN_NAME_RE = re.compile(
+    r"\b(?:nuoc ngoai|thi thuc|khong quoc tich|bien gioi|ngoai giao|lanh su)\b"
+)
+_FOREIGN_QUERY_RE = re.compile(
+    r"\b(?:nuoc ngoai|thi thuc|visa|bien gioi|quoc tich|ngoai giao|lanh su|dinh cu"
+    r"|tay|ngoai quoc)\b"
+)
 
 _WORD_RE = re.compile(r"\w+")
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
@@ -280,7 +294,9 @@ def _matches(tokens: Sequence[Pair], at: int, rule: Rule) -> bool:
     phrase, keys, _ = rule
     if at + len(phrase) > len(tokens):
         return False
-    for (accented, folded), word, key in zip(tokens[at : at + len(phrase)], phrase, keys):
+    for (accented, folded), word, key in zip(
+        tokens[at : at + len(phrase)], phrase, keys
+    ):
         if folded != word:
             return False
         if key is not None and accented != folded:
@@ -290,26 +306,39 @@ def _matches(tokens: Sequence[Pair], at: int, rule: Rule) -> bool:
     return True
 
 
-def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | None:
-    """``tokens`` with known phrases replaced, or ``None`` if none occurs.
+def rewrite_weighted(
+    tokens: List[Pair], rules: Dict[str, List[Rule]]
+) -> Tuple[List[Pair], List[float]] | None:
+    """``tokens`` with known phrases replaced and each word's weight.
 
     One left-to-right pass, longest phrase first at each position; replaced
-    words are not looked up again.
+    words are not looked up again. The weights (all 1.0 today) let a reading
+    discount words it did not get from the citizen. ``None`` if nothing
+    matched.
     """
     out: List[Pair] = []
+    weights: List[float] = []
     changed = False
     i = 0
     while i < len(tokens):
         for rule in rules.get(tokens[i][1], ()):
             if _matches(tokens, i, rule):
                 out.extend((w, w) for w in rule[2])
+                weights.extend([1.0] * len(rule[2]))
                 i += len(rule[0])
                 changed = True
                 break
         else:
             out.append(tokens[i])
+            weights.append(1.0)
             i += 1
-    return out if changed else None
+    return (out, weights) if changed else None
+
+
+def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | None:
+    """``tokens`` with known phrases replaced, or ``None`` if none occurs."""
+    found = rewrite_weighted(tokens, rules)
+    return found[0] if found else None
 
 
 @dataclass
@@ -340,7 +369,9 @@ class SearchTerms:
         accented = frozenset(p[0][0] for p in singles if len(p) == 1)
         folded = frozenset(p[0][1] for p in singles if len(p) == 1)
         synonyms = _rules(raw.get("synonyms"))
-        colloquial = _rules({**(raw.get("synonyms") or {}), **(raw.get("colloquial") or {})})
+        colloquial = _rules(
+            {**(raw.get("synonyms") or {}), **(raw.get("colloquial") or {})}
+        )
         return cls(multi, accented, folded, synonyms, colloquial)
 
 
@@ -448,6 +479,16 @@ class SearchIndex:
             frozenset(t for f in fields for t in f) for fields in field_tokens
         ]
         self._secondary = secondary_tokens
+        # Adjacent word pairs ("khai tử", "sổ đỏ") are far rarer than their
+        # words; a matched pair adds its own IDF to how specific a match is.
+        self._doc_pairs = [
+            frozenset(p for f in fields for p in f.pairs) for fields in self._fields
+        ]
+        pair_df: Dict[Tuple[str, str], int] = {}
+        for pairs in self._doc_pairs:
+            for pair in pairs:
+                pair_df[pair] = pair_df.get(pair, 0) + 1
+        self.pair_idf = {p: math.log(1.0 + n / c) for p, c in pair_df.items()}
         self._known_pairs = {
             p for fields in self._fields for f in fields for p in f.pairs
         }
@@ -459,8 +500,10 @@ class SearchIndex:
         self._local = np.asarray(
             [bool(citizen & set(p.levels)) for p in self.procedures], dtype=float
         )
-        self._online_only = np.asarray(
-            ["toan trinh" in fast_fold(p.name) for p in self.procedures], dtype=float
+        names = [fast_fold(p.name) for p in self.procedures]
+        self._online_only = np.asarray(["toan trinh" in n for n in names], dtype=float)
+        self._foreign = np.asarray(
+            [bool(_FOREIGN_NAME_RE.search(n)) for n in names], dtype=float
         )
         # Inverted index: token -> doc ids and match weights, one bincount per query.
         postings: Dict[str, List[Tuple[int, float]]] = {}
@@ -497,8 +540,8 @@ class SearchIndex:
                 tokens = _replace(tokens, phrase, ())
         return tokens
 
-    def _strip_words(self, tokens: List[Pair]) -> List[Pair]:
-        """Folded words without question words.
+    def _strip_words(self, tokens: List[Pair]) -> List[int]:
+        """Positions of the words that are not question words.
 
         An accented word is dropped when it is an accented stop word. A word
         typed without accents that folds to a stop word ("can": "cần" or
@@ -517,7 +560,7 @@ class SearchIndex:
                     nxt,
                 ) not in self._known_pairs:
                     continue
-            kept.append((accented, folded))
+            kept.append(i)
         return kept
 
     def _correct(self, token: str) -> Tuple[str, float]:
@@ -544,17 +587,18 @@ class SearchIndex:
         """
         tokens = expand_pairs(tokens_of(query), self._known_pairs)
         tokens = self._strip_phrases(tokens)
-        variants = [tokens]
-        replaced = rewrite(tokens, self.terms.colloquial)
+        variants = [(tokens, [1.0] * len(tokens))]
+        replaced = rewrite_weighted(tokens, self.terms.colloquial)
         if replaced is not None:
             variants.append(replaced)
         readings: List[List[Term]] = []
-        for variant in variants:
+        for variant, weights in variants:
             reading = []
-            for accented, folded in self._strip_words(variant):
+            for i in self._strip_words(variant):
+                accented, folded = variant[i]
                 word, weight = self._correct(folded)
                 key = accent_key(accented) if word == folded else None
-                reading.append((word, weight, key))
+                reading.append((word, weight * weights[i], key))
             if reading and reading not in readings:
                 readings.append(reading)
         return readings
@@ -602,16 +646,25 @@ class SearchIndex:
         if not union:
             return 0.0
         coverage = max(coverage, UNION * union / qtotal)
-        specific = min(1.0, max(matched_best, union) / SPECIFIC)
+        pairs_here = qpairs & self._doc_pairs[doc]
+        pair_mass = sum(self.pair_idf[p] for p in pairs_here)
+        specific = min(1.0, (max(matched_best, union) + W_PAIR * pair_mass) / SPECIFIC)
         base = specific * (
-            W_COVERAGE * min(1.0, coverage) + W_PHRASE * phrase + W_PRECISION * precision
+            W_COVERAGE * min(1.0, coverage)
+            + W_PHRASE * phrase
+            + W_PRECISION * precision
         )
         return (1 - W_PRIOR - W_EXACT) * min(1.0, base) + W_EXACT * exact
 
-    def _score_reading(self, reading: List[Term], online: bool) -> Dict[int, float]:
+    def _score_reading(
+        self, reading: List[Term], online: bool, foreign: bool
+    ) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
+        qmass: Dict[str, float] = {}  # what each word asks for, matched or not
         qkeys: Dict[str, set] = {}
+        oov = OOV_IDF * self.max_idf
         for tok, w, key in reading:
+            qmass[tok] = max(w * self.idf.get(tok, oov), qmass.get(tok, 0.0))
             if key and tok in self._all_accents and key not in self._all_accents[tok]:
                 w *= ACCENT_UNKNOWN  # another word that folds the same ("mưa")
                 key = None
@@ -619,17 +672,14 @@ class SearchIndex:
             if key:
                 qkeys.setdefault(tok, set()).add(key)
         qpairs = _pairs([t for t, _, _ in reading])
-        oov = OOV_IDF * self.max_idf
-        qtotal = sum(self.idf.get(t, oov) for t in qweights)
+        qtotal = sum(qmass.values())
         if qtotal > LONG_MASS:
             qtotal = LONG_MASS + LONG_SLOPE * (qtotal - LONG_MASS)
         known = [t for t in qweights if t in self._postings]
         if not known or qtotal <= 0:
             return {}
         ids = np.concatenate([self._postings[t][0] for t in known])
-        weights = np.concatenate(
-            [self._postings[t][1] * qweights[t] for t in known]
-        )
+        weights = np.concatenate([self._postings[t][1] * qweights[t] for t in known])
         acc = np.bincount(ids, weights=weights, minlength=len(self.procedures))
         acc += self._prior * 1e-3  # ties: the more asked procedure first
         k = min(CANDIDATES, len(acc))
@@ -654,7 +704,9 @@ class SearchIndex:
             if best > 0:
                 bonus = W_PRIOR * self._prior[doc] + W_LEVEL * self._local[doc]
                 if self._online_only[doc]:
-                    bonus += ONLINE_PENALTY if online else -ONLINE_PENALTY
+                    bonus += ONLINE_BONUS if online else -ONLINE_PENALTY
+                if self._foreign[doc] and not foreign:
+                    bonus -= FOREIGN_PENALTY
                 scores[doc] = best + bonus
         return scores
 
@@ -663,10 +715,20 @@ class SearchIndex:
         if code in self._by_code and re.search(r"\d\.\d{6}", query or ""):
             return [(self._by_code[code], 1.0)]
         online = bool(_ONLINE_RE.search(fast_fold(query or "")))
+        readings = self.analyze(query or "")
+        said = " ".join(w for reading in readings for w, _, _ in reading)
+        foreign = bool(_FOREIGN_QUERY_RE.search(said))
+        per_reading = [self._score_reading(r, online, foreign) for r in readings]
         scores: Dict[int, float] = {}
-        for reading in self.analyze(query or ""):
-            for doc, s in self._score_reading(reading, online).items():
+        for found in per_reading:
+            for doc, s in found.items():
                 scores[doc] = max(s, scores.get(doc, 0.0))
+        if len(per_reading) > 1 and BLEND:
+            # A procedure both readings agree on beats one that only one
+            # reading (the literal words, or the portal's) happens to fit.
+            for doc, s in scores.items():
+                low = min(found.get(doc, 0.0) for found in per_reading)
+                scores[doc] = s - BLEND * (s - low)
         return sorted(
             scores.items(),
             key=lambda kv: (-round(kv[1], 6), self._level_rank[kv[0]], kv[0]),

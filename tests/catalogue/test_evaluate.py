@@ -19,7 +19,7 @@ def test_figures_and_misses(tmp_path, capsys):
         "questions:\n"
         "  - {q: 'dang ky ket hon', code: '1.000894'}\n"
         "  - {q: 'làm hộ chiếu', code: '1.001456'}\n"
-        "  - {q: 'làm hộ chiếu', code: '1.001471'}\n"
+        "  - {q: 'làm hộ chiếu', code: '1.010386'}\n"
         "  - {q: 'asdfgh', code: null}\n",
     )
     assert evaluate.main([str(path), "--json"]) == 0
@@ -27,11 +27,11 @@ def test_figures_and_misses(tmp_path, capsys):
     assert (report["questions"], report["top1"], report["top3"]) == (3, 2, 3)
     assert (report["unaccented"], report["unaccented_top1"]) == (1, 1)
     assert report["negatives_none"] == 1
-    assert [m["expected"] for m in report["misses"]] == ["1.001471"]
+    assert [m["expected"] for m in report["misses"]] == ["1.010386"]
     assert evaluate.main([str(path)]) == 0
     out = capsys.readouterr().out
     assert "top1: 0.667 (2)" in out and "unaccented top1: 1.000 (1)" in out
-    assert "miss: 'làm hộ chiếu' expected 1.001471" in out
+    assert "miss: 'làm hộ chiếu' expected 1.010386" in out
 
 
 def test_bad_file(tmp_path, capsys):

@@ -165,3 +165,66 @@ def test_accented_words_are_not_read_as_teencode(catalogue):
     assert top_code(catalogue, "làm sổ hồng") == "1.013978"
     assert top_code(catalogue, "lam so hong") == "1.013978"
     assert top_code(catalogue, "cho e hỏi lm cccd cần j ạ") == "1.014061"
+
+
+DEV2_SET = Path(__file__).parents[1] / "data" / "search_dev2.yml"
+
+
+def test_citizen_dev_set_accuracy_does_not_regress(catalogue):
+    report = evaluate(load_questions(DEV2_SET), catalogue)
+    assert report.rate(report.top1, report.questions) >= 0.85
+    assert report.rate(report.top3, report.questions) >= 0.97
+    assert report.negatives_none == report.negatives
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        # life events told instead of the procedure's name
+        ("bố mẹ mất không để lại di chúc, anh em muốn chia đất", "2.001406"),
+        ("ông nội em vừa qua đời, báo tử ở đâu", "1.000656"),
+        ("con sinh ở Nhật về nước làm khai sinh", "2.000528"),
+        # colloquial words for documents and actions
+        ("mất cà vẹt xe máy", "1.013082"),
+        ("giải chấp sổ đỏ sau khi trả hết nợ", "1.011443"),
+        ("chuyen dat vuon len tho cu", "1.013949"),
+        ("ô tô đến hạn đăng kiểm", "1.005103"),
+    ],
+)
+def test_citizens_wording(catalogue, query, code):
+    assert code in [h.procedure.code for h in catalogue.search(query, top=3)]
+
+
+def test_colloquial_rewrite_respects_accents(catalogue):
+    from bot.catalogue.search import rewrite, tokens_of
+
+    rules = catalogue.index.terms.colloquial
+    lost = rewrite(tokens_of("mất căn cước"), rules)
+    assert lost is not None and lost[0][1] == "cap"  # "mất" -> "cấp lại"
+    assert rewrite(tokens_of("mặt nạ"), rules) is None  # "mặt" is not "mất"
+    unaccented = rewrite(tokens_of("mat can cuoc"), rules)
+    assert unaccented is not None and unaccented[0][1] == "cap"
+
+
+def test_accent_no_procedure_uses_is_not_a_match(catalogue):
+    # "mưa" (rain) folds to "mua" (buy) but no procedure says "mưa".
+    assert catalogue.resolve("mai hà nội có mưa không").status == "none"
+
+
+def test_ordinary_variant_wins_unless_online_or_foreign_is_asked(catalogue):
+    codes = [h.procedure.code for h in catalogue.search("cấp lại đăng ký xe", 5)]
+    assert codes.index("1.013082") < codes.index("1.013080")  # toàn trình later
+    assert top_code(catalogue, "gia hạn tạm trú") == "1.002755"
+    assert top_code(catalogue, "gia hạn tạm trú cho người nước ngoài") == "1.001146"
+
+
+def test_moderate_best_score_offers_choices(catalogue):
+    from bot.catalogue import search
+
+    query = "ho chieu het han roi lam cai moi"
+    best = catalogue.search(query, top=1)[0]
+    assert search.NONE_BELOW <= best.score < search.CONFIDENT_FROM
+    resolution = catalogue.resolve(query)
+    assert resolution.status == "ambiguous" and resolution.best is None
+    assert 2 <= len(resolution.candidates) <= 3
+    assert resolution.candidates[0].procedure.code == "1.001456"

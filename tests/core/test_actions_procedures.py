@@ -176,12 +176,14 @@ def test_two_stage_fallback_asks_with_vietnamese_label():
 
 def test_split_procedure_mention_is_joined():
     entities = [
-        {"entity": "procedure", "value": "đăng ký thường trú cho", "start": 13, "end": 35},
+        {"entity": "procedure", "value": "đăng ký thường trú cho", "start": 13,
+         "end": 35},
         {"entity": "procedure", "value": "xóa", "start": 9, "end": 12},
-    ]
-    trk = tracker("tôi muốn xóa đăng ký thường trú cho bố tôi đã mất", "ask_procedure",
-                  entities)
+    ]  # fmt: skip
+    text = "tôi muốn xóa đăng ký thường trú cho bố tôi đã mất"
+    trk = tracker(text, "ask_procedure", entities)
     messages, _ = run(ActionAnswerProcedure(), trk)
-    assert "xóa đăng ký thường trú" in messages[0].get("procedure_name", "").lower() or (
+    name = messages[0].get("procedure_name", "").lower()
+    assert "xóa đăng ký thường trú" in name or (
         messages[0]["response"] == "utter_did_you_mean"
     )

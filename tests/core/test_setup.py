@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.deploy_config import (
@@ -84,8 +85,24 @@ def test_scaled_urls_become_postgres_tracker_and_redis_locks():
         "password": "s@cret",
     }
     lock = lock_store_config("redis://:pw@127.0.0.1:6380/2")
-    assert lock["type"] == "redis" and lock["port"] == 6380 and lock["db"] == 2
-    assert lock["password"] == "pw"
+    assert lock["type"] == "bot.lock_store.AtomicRedisLockStore"
+    assert lock["url"] == "redis://:pw@127.0.0.1:6380/2"
+    with pytest.raises(ValueError):
+        lock_store_config("http://127.0.0.1:6379")
+
+
+def test_generated_lock_store_config_builds_the_atomic_store():
+    from rasa.core.lock_store import LockStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.lock_store import AtomicRedisLockStore
+
+    section = lock_store_config("redis://:pw@db.local:6380/2")
+    store = LockStore.create(EndpointConfig.from_dict(section))
+    assert isinstance(store, AtomicRedisLockStore)
+    kwargs = store.red.connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("db.local", 6380, 2)
+    assert kwargs["password"] == "pw"
 
 
 def test_zalo_channel_only_when_configured_and_without_secrets_in_file():

@@ -59,7 +59,8 @@ def validate(text, attempts=0):
 )
 def test_form_accepts_codes_in_any_reasonable_writing(text):
     result, said = validate(text)
-    assert result == {"dossier_code": "000.00.06.H26-261103-0001", "dossier_attempts": 0}
+    code = "000.00.06.H26-261103-0001"
+    assert result == {"dossier_code": code, "dossier_attempts": 0}
     assert said == []
 
 
@@ -84,7 +85,8 @@ async def test_form_stops_asking_after_the_limit():
 async def test_no_valid_code_offers_the_hotline():
     said, _, events = await check(None)
     assert said == ["utter_dossier_code_give_up"]
-    assert {"event": "slot", "name": "dossier_attempts", "value": 0, "timestamp": None} in events
+    reset = {"event": "slot", "name": "dossier_attempts", "value": 0, "timestamp": None}
+    assert reset in events
 
 
 @pytest.mark.parametrize("status", range(1, 11))
@@ -137,7 +139,7 @@ async def test_unknown_code_is_not_found(service, use_client):
 async def test_rate_limit_per_conversation(service, use_client):
     use_client(service.url)
     now = time.time()
-    said, messages, events = await check(
+    said, messages, _ = await check(
         DEMO_BY_STATUS[4]["code"], lookups=[now - 60 * i for i in range(5)]
     )
     assert said == ["utter_dossier_rate_limited"]

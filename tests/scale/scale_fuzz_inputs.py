@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 
 SEED = 20251126
 LONG_LENGTH = 20_000
+RANDOM_MAX_LENGTH = 400
 
 # What a leaked stack trace or source location looks like.
 LEAK_PATTERNS = [
@@ -121,8 +122,10 @@ def generate_messages(count: int = 2000, seed: int = SEED) -> List[Tuple[str, st
         if roll < 0.3:
             text = unicodedata.normalize(rng.choice(["NFD", "NFKC", "NFKD"]), text)
         elif roll < 0.4:
-            text = text * rng.randint(2, 20)
-        messages.append(("+".join(n for n, _ in picked), text[:2000]))
+            text = text * rng.randint(2, 5)
+        # Short enough to keep 2,000 turns within minutes; length itself is
+        # covered by the long messages above.
+        messages.append(("+".join(n for n, _ in picked), text[:RANDOM_MAX_LENGTH]))
     return messages
 
 

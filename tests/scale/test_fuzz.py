@@ -63,7 +63,9 @@ async def test_generated_messages_never_break_the_rest_channel(rasa_server, scri
         nonlocal answered
         while not queue.empty() and time.perf_counter() < deadline:
             index, category, text = queue.get_nowait()
-            sender = f"fuzz-{index // MESSAGES_PER_SENDER}"
+            # Neighbouring messages (in flight together) go to different
+            # conversations: turns of one conversation wait for each other.
+            sender = f"fuzz-{index % (len(messages) // MESSAGES_PER_SENDER)}"
             # json.dumps escapes lone surrogates as \udXXX, which JSON allows.
             body = json.dumps({"sender": sender, "message": text})
             try:

@@ -33,7 +33,7 @@ from scale_cluster import (
 from scale_env import REPO_ROOT, offline_env
 from scale_proxy import RoundRobinProxy
 
-from bench.processes import ProcessManager
+from bench.processes import ProcessManager, sigterm_as_interrupt
 from bench.stack import (
     REST_PATH,
     has_dossier_service,
@@ -90,7 +90,7 @@ def cluster(project_dir, model_path, scripts, tmp_path_factory):
                 "LOCK_STORE_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/1",
             }
         )
-        with ProcessManager(work / "logs") as manager:
+        with ProcessManager(work / "logs") as manager, sigterm_as_interrupt():
             nodes = Cluster(
                 manager,
                 project_dir,
@@ -111,8 +111,10 @@ def cluster(project_dir, model_path, scripts, tmp_path_factory):
 
 
 def conversation_plan(scripts: List[List[str]], index: int, turns: int) -> List[str]:
-    """``turns`` messages for conversation ``index``: whole scripts back to back,
-    starting with script ``index`` so every conversation opens with a greeting."""
+    """``turns`` messages for conversation ``index``, whole scripts back to back.
+
+    Starts with script ``index``, so every conversation opens with a greeting.
+    """
     ordered = scripts[index % len(scripts) :] + scripts[: index % len(scripts)]
     flat = [message for script in ordered for message in script]
     while len(flat) < turns:

@@ -1,4 +1,7 @@
-"""Fixtures for the scale tests: the model under test and one running server.
+"""Shared fixtures: the model under test and one running assistant stack.
+
+Used by the end-to-end conversation tests and the scale tests; ``tests/conftest.py``
+imports them so both folders see them.
 
 The model and project default to this repository's (``models/citizen-bot.tar.gz``);
 ``CITIZEN_BOT_MODEL`` and ``CITIZEN_BOT_PROJECT`` point the tests at another one,
@@ -19,7 +22,7 @@ import pytest
 from scale_env import REPO_ROOT, offline_env
 
 from bench.load import load_scripts
-from bench.processes import ProcessManager, free_port
+from bench.processes import ProcessManager, free_port, sigterm_as_interrupt
 from bench.stack import (
     REST_PATH,
     base_url,
@@ -113,7 +116,7 @@ def rasa_server(
     work = tmp_path_factory.mktemp("rasa-server")
     source_endpoints = project_dir / "endpoints.yml"
     env = offline_env(source_endpoints)
-    with ProcessManager(work / "logs") as manager:
+    with ProcessManager(work / "logs") as manager, sigterm_as_interrupt():
 
         async def start() -> str:
             if has_dossier_service(project_dir):
