@@ -23,6 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups  # noqa: F401  (patches the Rasa server it loads in)
 from bot.channels.messages import message as channel_message
 
 logger = logging.getLogger(__name__)

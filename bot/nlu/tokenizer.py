@@ -21,6 +21,7 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import rasa_speedups  # noqa: F401  (patches the Rasa server it loads in)
 from bot.text import ABBREVIATIONS, fold_token
 
 
