@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import rasa_speedups  # noqa: F401  (patches the Rasa server it loads in)
+from bot.channels import admission
 from bot.channels.messages import message as channel_message
 
 logger = logging.getLogger(__name__)
@@ -87,15 +88,16 @@ class CitizenRestInput(RestInput):
                 return _bad_request("body must be JSON")
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        fields["text"],
-                        collector,
-                        fields["sender"],
-                        input_channel=fields["input_channel"] or self.name(),
-                        metadata=fields["metadata"],
+                async with admission.shared().turn():
+                    await on_new_message(
+                        UserMessage(
+                            fields["text"],
+                            collector,
+                            fields["sender"],
+                            input_channel=fields["input_channel"] or self.name(),
+                            metadata=fields["metadata"],
+                        )
                     )
-                )
             except CancelledError:
                 logger.error("message processing timed out")
             except Exception as exc:

@@ -55,6 +55,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import admission
 from bot.channels.messages import message
 from bot.channels.zalo_api import ZaloClient, ZaloError
 from bot.settings import DEFAULT_ZALO_API_BASE, DEFAULT_ZALO_OAUTH_BASE, Settings
@@ -407,15 +408,17 @@ class ZaloInput(InputChannel):
                 return
             payloads = self.choices.pop(user_id) or []
             text = choice_payload(text, payloads) or text
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    user_id,
-                    input_channel=self.name(),
-                    message_id=str(msg.get("msg_id")) if msg.get("msg_id") else None,
+            msg_id = str(msg.get("msg_id")) if msg.get("msg_id") else None
+            async with admission.shared().turn():
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        user_id,
+                        input_channel=self.name(),
+                        message_id=msg_id,
+                    )
                 )
-            )
         except ZaloError as exc:
             logger.error("Zalo reply not delivered: %s", exc)
         except Exception:

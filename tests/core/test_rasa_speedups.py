@@ -40,3 +40,26 @@ def test_same_verdict_as_plain_jsonschema(result):
             action()._validate_action_result(result)
         assert caught.value.message.startswith(expected)
         assert "Failed to validate Action server response" in caught.value.message
+
+
+def test_sqlite_tracker_files_run_in_wal_mode(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{tmp_path}/tracker.db")  # NullPool, like Rasa
+    for value in range(3):
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS t (x)"))
+            connection.execute(text(f"INSERT INTO t VALUES ({value})"))
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 3
+    # The keeper connection stops each close from checkpointing the WAL away.
+    assert (tmp_path / "tracker.db-wal").exists()
+
+
+def test_in_memory_sqlite_is_left_alone():
+    from sqlalchemy import create_engine, text
+
+    with create_engine("sqlite://").connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "memory"
