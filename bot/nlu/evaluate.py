@@ -53,7 +53,9 @@ def entity_scores(
 
 async def _parse_all(model: str, texts: List[str]) -> List[dict]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # not one debug line per parsed text
     agent = Agent.load(model)
     return [await agent.parse_message(text) for text in texts]
 

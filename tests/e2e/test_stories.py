@@ -53,6 +53,6 @@ def test_stories_pass_without_prediction_errors(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     failed = tmp_path / "results" / "failed_test_stories.yml"
-    assert not failed.exists() or "stories" not in failed.read_text(), (
-        failed.read_text()
-    )
+    # Rasa writes the file either way; without failures it holds only a comment.
+    failures = yaml.safe_load(failed.read_text()) if failed.exists() else None
+    assert not (failures or {}).get("stories"), failed.read_text()
