@@ -13,7 +13,9 @@ synchronously on the event loop; in SQLite's default rollback-journal mode each
 commit waits for fsync, which took 16 % of the server's time under 20 concurrent
 conversations. WAL mode with ``synchronous=NORMAL`` keeps every committed turn
 across a crash of the process (only an OS crash or power cut can lose the last
-turns) and makes commits cheap. PostgreSQL, for the scaled set-up, is untouched.
+turns) and makes commits cheap. The store also keeps its SQLite connection open
+instead of opening one per database session (several per turn). PostgreSQL, for
+the scaled set-up, is untouched.
 
 Imported by ``bot.nlu.tokenizer`` (in every model) and ``bot.channels.rest_input``.
 """
@@ -25,7 +27,9 @@ from functools import lru_cache
 from typing import Any, Dict
 
 import jsonschema
+import sqlalchemy as sa
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -87,9 +91,29 @@ def sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+_sql_store_init = SQLTrackerStore.__init__
+
+
+def sql_store_init(self: SQLTrackerStore, *args: Any, **kwargs: Any) -> None:
+    """Rasa's ``SQLTrackerStore.__init__``, keeping SQLite connections open.
+
+    For a file database SQLAlchemy 1.4 opens and closes a connection per session
+    (``NullPool``), i.e. several times per turn. The store is only used from the
+    server's event-loop thread, so one connection per thread is safe and cheaper.
+    """
+    _sql_store_init(self, *args, **kwargs)
+    url = self.engine.url
+    in_memory = url.database in (None, "", ":memory:")
+    if url.get_backend_name() == "sqlite" and not in_memory:
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
 def apply() -> None:
     """Install the speed-ups (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    SQLTrackerStore.__init__ = sql_store_init  # type: ignore[method-assign]
     if not event.contains(Engine, "connect", sqlite_wal):
         event.listen(Engine, "connect", sqlite_wal)
 

@@ -63,3 +63,22 @@ def test_in_memory_sqlite_is_left_alone():
 
     with create_engine("sqlite://").connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "memory"
+
+
+async def test_sqlite_tracker_store_keeps_one_connection_and_all_turns(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.pool import SingletonThreadPool
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    assert isinstance(store.engine.pool, SingletonThreadPool)
+    tracker = DialogueStateTracker("citizen", slots=[])
+    for turn in range(3):
+        tracker.update(UserUttered(f"câu {turn}"))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+    again = await store.retrieve("citizen")
+    texts = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert texts == ["câu 0", "câu 1", "câu 2"]
