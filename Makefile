@@ -55,6 +55,7 @@ eval: $(MODEL)
 
 bench: $(MODEL)
 	$(PY) bench/search_bench.py
+	$(PY) -m bench.console_bench
 	$(PY) -m bench.run_bench
 
 clean:
