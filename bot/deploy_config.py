@@ -46,8 +46,9 @@ def lock_store_config(url: Optional[str]) -> Dict[str, Any]:
     """
     if not url:
         return {"type": "in_memory"}
-    if urlparse(url).scheme not in ("redis", "rediss"):
-        raise ValueError(f"LOCK_STORE_URL: unsupported scheme {urlparse(url).scheme!r}")
+    scheme = urlparse(url).scheme
+    if scheme not in ("redis", "rediss"):
+        raise ValueError(f"LOCK_STORE_URL: unsupported scheme {scheme!r}")
     return {
         "type": "bot.lock_store.AtomicRedisLockStore",
         "url": url,

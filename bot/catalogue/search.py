@@ -306,39 +306,26 @@ def _matches(tokens: Sequence[Pair], at: int, rule: Rule) -> bool:
     return True
 
 
-def rewrite_weighted(
-    tokens: List[Pair], rules: Dict[str, List[Rule]]
-) -> Tuple[List[Pair], List[float]] | None:
-    """``tokens`` with known phrases replaced and each word's weight.
+def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | None:
+    """``tokens`` with known phrases replaced, or ``None`` if none occurs.
 
     One left-to-right pass, longest phrase first at each position; replaced
-    words are not looked up again. The weights (all 1.0 today) let a reading
-    discount words it did not get from the citizen. ``None`` if nothing
-    matched.
+    words are not looked up again.
     """
     out: List[Pair] = []
-    weights: List[float] = []
     changed = False
     i = 0
     while i < len(tokens):
         for rule in rules.get(tokens[i][1], ()):
             if _matches(tokens, i, rule):
                 out.extend((w, w) for w in rule[2])
-                weights.extend([1.0] * len(rule[2]))
                 i += len(rule[0])
                 changed = True
                 break
         else:
             out.append(tokens[i])
-            weights.append(1.0)
             i += 1
-    return (out, weights) if changed else None
-
-
-def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | None:
-    """``tokens`` with known phrases replaced, or ``None`` if none occurs."""
-    found = rewrite_weighted(tokens, rules)
-    return found[0] if found else None
+    return out if changed else None
 
 
 @dataclass
@@ -540,8 +527,8 @@ class SearchIndex:
                 tokens = _replace(tokens, phrase, ())
         return tokens
 
-    def _strip_words(self, tokens: List[Pair]) -> List[int]:
-        """Positions of the words that are not question words.
+    def _strip_words(self, tokens: List[Pair]) -> List[Pair]:
+        """The words that are not question words.
 
         An accented word is dropped when it is an accented stop word. A word
         typed without accents that folds to a stop word ("can": "cần" or
@@ -560,7 +547,7 @@ class SearchIndex:
                     nxt,
                 ) not in self._known_pairs:
                     continue
-            kept.append(i)
+            kept.append((accented, folded))
         return kept
 
     def _correct(self, token: str) -> Tuple[str, float]:
@@ -587,18 +574,17 @@ class SearchIndex:
         """
         tokens = expand_pairs(tokens_of(query), self._known_pairs)
         tokens = self._strip_phrases(tokens)
-        variants = [(tokens, [1.0] * len(tokens))]
-        replaced = rewrite_weighted(tokens, self.terms.colloquial)
+        variants = [tokens]
+        replaced = rewrite(tokens, self.terms.colloquial)
         if replaced is not None:
             variants.append(replaced)
         readings: List[List[Term]] = []
-        for variant, weights in variants:
+        for variant in variants:
             reading = []
-            for i in self._strip_words(variant):
-                accented, folded = variant[i]
+            for accented, folded in self._strip_words(variant):
                 word, weight = self._correct(folded)
                 key = accent_key(accented) if word == folded else None
-                reading.append((word, weight * weights[i], key))
+                reading.append((word, weight, key))
             if reading and reading not in readings:
                 readings.append(reading)
         return readings
