@@ -31,6 +31,14 @@ is ranked first and siblings never make a result ambiguous. Procedures a
 citizen files at the commune or province get a small bonus over ministry-only
 ones, and a fully online variant ("toàn trình") yields to the ordinary one
 unless the question asks for online filing.
+
+Siblings that share their words differ in what they do to the object ("cấp
+lại", "cấp đổi", "điều chỉnh", "xóa") and for whom ("có yếu tố nước ngoài").
+These aspects are read from names and questions (``aspects`` in
+``search_terms.yml``); a procedure whose aspects agree with the question's is
+preferred. Variants of a curated procedure ("Đăng ký kết hôn có yếu tố nước
+ngoài") inherit its alias words at half weight, so the curated one does not win
+on its aliases alone.
 """
 
 from __future__ import annotations
@@ -73,6 +81,8 @@ W_PRIOR = 0.05
 SPECIFIC = 5.5
 #: Bonus when the query's words are exactly one field's words ("cccd", "sổ đỏ").
 W_EXACT = 0.04
+#: A phrase rewritten into k times as many words weighs k**-EXPANSION per word.
+EXPANSION = 0.5
 #: Weight of a word matched only after spelling correction.
 CORRECTED = 0.85
 #: Weight of a word typed with accents that match only once folded ("vâng" in
@@ -95,20 +105,17 @@ OOV_IDF = 0.35
 #: context that no procedure name holds.
 LONG_MASS, LONG_SLOPE = 16.0, 0.35
 #: Bonus for procedures citizens file locally (commune or province).
-W_LEVEL = 0.015
+W_LEVEL = 0.03
 #: Fully online variants yield to the ordinary one unless asked for; so do
 #: variants for foreigners or foreign elements.
 ONLINE_PENALTY, ONLINE_BONUS = 0.03, 0.1
-FOREIGN_PENALTY = 0.03
+#: Aspects (search_terms.yml): a procedure whose name has an aspect the
+#: question asks for gains ``ASPECT_MATCH`` per aspect, and each one asked for
+#: but absent costs ``ASPECT_MISSING``; one that only has aspects the question
+#: does not ask for ("cấp lại", "có yếu tố nước ngoài") loses ``ASPECT_EXTRA``.
+ASPECT_MATCH, ASPECT_EXTRA, ASPECT_MISSING = 0.03, 0.03, 0.01
 _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
 _ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren mang)\b")
-_FOREIGN_NAME_RE = re.compile(
-    r"\b(?:nuoc ngoai|thi thuc|khong quoc tich|bien gioi|ngoai giao|lanh su)\b"
-)
-_FOREIGN_QUERY_RE = re.compile(
-    r"\b(?:nuoc ngoai|thi thuc|visa|bien gioi|quoc tich|ngoai giao|lanh su|dinh cu"
-    r"|tay|ngoai quoc)\b"
-)
 
 _WORD_RE = re.compile(r"\w+")
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
@@ -306,11 +313,18 @@ def _matches(tokens: Sequence[Pair], at: int, rule: Rule) -> bool:
     return True
 
 
-def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | None:
+def rewrite(
+    tokens: List[Pair],
+    rules: Dict[str, List[Rule]],
+    weights: List[float] | None = None,
+) -> List[Pair] | None:
     """``tokens`` with known phrases replaced, or ``None`` if none occurs.
 
     One left-to-right pass, longest phrase first at each position; replaced
-    words are not looked up again.
+    words are not looked up again. ``weights``, when given, receives one
+    weight per output word: a phrase spelled out in more words counts about
+    as much as the phrase did (``EXPANSION``), so "sổ đỏ" written as the
+    certificate's six-word name does not outweigh the rest of the question.
     """
     out: List[Pair] = []
     changed = False
@@ -319,11 +333,16 @@ def rewrite(tokens: List[Pair], rules: Dict[str, List[Rule]]) -> List[Pair] | No
         for rule in rules.get(tokens[i][1], ()):
             if _matches(tokens, i, rule):
                 out.extend((w, w) for w in rule[2])
+                if weights is not None and rule[2]:
+                    grown = len(rule[2]) / len(rule[0])
+                    weights.extend([min(1.0, grown**-EXPANSION)] * len(rule[2]))
                 i += len(rule[0])
                 changed = True
                 break
         else:
             out.append(tokens[i])
+            if weights is not None:
+                weights.append(1.0)
             i += 1
     return out if changed else None
 
@@ -344,6 +363,8 @@ class SearchTerms:
     stop_folded: frozenset
     synonyms: Dict[str, List[Rule]]
     colloquial: Dict[str, List[Rule]]
+    #: aspect -> (phrases read in names, in questions, blanked first).
+    aspects: Dict[str, Tuple[Tuple[str, ...], ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = TERMS_PATH) -> SearchTerms:
@@ -359,7 +380,37 @@ class SearchTerms:
         colloquial = _rules(
             {**(raw.get("synonyms") or {}), **(raw.get("colloquial") or {})}
         )
-        return cls(multi, accented, folded, synonyms, colloquial)
+        aspects = {}
+        for name, spec in (raw.get("aspects") or {}).items():
+            in_names = tuple(_phrase(p) for p in spec.get("name") or ())
+            in_queries = tuple(_phrase(p) for p in spec.get("query") or ())
+            unless = tuple(_phrase(p) for p in spec.get("unless") or ())
+            aspects[name] = (in_names, in_names + in_queries, unless)
+        return cls(multi, accented, folded, synonyms, colloquial, aspects)
+
+    def aspects_of(self, tokens: Sequence[str], query: bool = False) -> frozenset:
+        """The aspects whose phrases occur in the folded ``tokens``."""
+        text = f" ^ {' '.join(tokens)} "
+        found = set()
+        for name, (in_names, in_queries, unless) in self.aspects.items():
+            here = text
+            for phrase in unless:
+                here = here.replace(phrase, " ")
+            if any(p in here for p in (in_queries if query else in_names)):
+                found.add(name)
+        return frozenset(found)
+
+    def name_aspects(self, name: str) -> Tuple[frozenset, bool]:
+        """A procedure name's aspects, and whether one alternative has none."""
+        parts = [canonical_words(part) for part in re.split(r"[/;]", base_name(name))]
+        found = [self.aspects_of(part) for part in parts if part]
+        return frozenset().union(*found), not all(found)
+
+
+def _phrase(text: str) -> str:
+    """A vocabulary phrase as it is looked for: folded words between spaces."""
+    anchor = "^ " if text.lstrip().startswith("^") else ""
+    return f" {anchor}{' '.join(words(text))} "
 
 
 def _replace(
@@ -409,7 +460,8 @@ class SearchIndex:
         df: Dict[str, int] = {}
         self._accents: List[Dict[str, frozenset]] = []
         all_accents: Dict[str, set] = {}
-        for proc in self.procedures:
+        inherited = self._inherited_aliases()
+        for doc, proc in enumerate(self.procedures):
             accents: Dict[str, set] = {}
             for text in (proc.name, proc.short_name, *proc.aliases):
                 for accented, folded in expand_pairs(tokens_of(text or "")):
@@ -447,10 +499,11 @@ class SearchIndex:
                 spelled = rewrite(pairs, self.terms.synonyms)
                 if spelled is not None:
                     secondary.update(f for _, f in spelled)
-            secondary_tokens.append(frozenset(secondary - primary))
-            self._family.append(families.setdefault(base, len(families)))
             for tok in primary | secondary:
                 df[tok] = df.get(tok, 0) + 1
+            secondary |= inherited.get(doc, set())
+            secondary_tokens.append(frozenset(secondary - primary))
+            self._family.append(families.setdefault(base, len(families)))
         for accents in self._accents:
             for tok, keys in accents.items():
                 all_accents.setdefault(tok, set()).update(keys)
@@ -465,7 +518,8 @@ class SearchIndex:
         self._primary = [
             frozenset(t for f in fields for t in f) for fields in field_tokens
         ]
-        self._secondary = secondary_tokens
+        # Inherited alias words the catalogue never uses are not indexed.
+        self._secondary = [frozenset(t for t in s if t in df) for s in secondary_tokens]
         # Adjacent word pairs ("khai tử", "sổ đỏ") are far rarer than their
         # words; a matched pair adds its own IDF to how specific a match is.
         self._doc_pairs = [
@@ -489,9 +543,7 @@ class SearchIndex:
         )
         names = [fast_fold(p.name) for p in self.procedures]
         self._online_only = np.asarray(["toan trinh" in n for n in names], dtype=float)
-        self._foreign = np.asarray(
-            [bool(_FOREIGN_NAME_RE.search(n)) for n in names], dtype=float
-        )
+        self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
         # Inverted index: token -> doc ids and match weights, one bincount per query.
         postings: Dict[str, List[Tuple[int, float]]] = {}
         for doc in range(len(self.procedures)):
@@ -508,6 +560,30 @@ class SearchIndex:
         }
         self._prior = np.asarray([p.popularity for p in self.procedures], dtype=float)
         self._corrections: Dict[str, Tuple[str, float]] = {}
+
+    def _inherited_aliases(self) -> Dict[int, set]:
+        """Words of curated aliases, for the variants of a curated procedure.
+
+        "Đăng ký kết hôn có yếu tố nước ngoài" is asked about in the words
+        citizens use for "Đăng ký kết hôn" ("cưới", "giấy đăng ký kết hôn").
+        A procedure whose name holds a curated procedure's whole name gets
+        that procedure's alias words as secondary words (half weight), so the
+        curated one does not win on its aliases alone.
+        """
+        curated = []
+        for proc in self.procedures:
+            if proc.aliases:
+                words_ = set()
+                for text in [proc.short_name, *proc.aliases]:
+                    words_.update(f for _, f in expand_pairs(tokens_of(text or "")))
+                curated.append((f" {' '.join(words(base_name(proc.name)))} ", words_))
+        found: Dict[int, set] = {}
+        for doc, proc in enumerate(self.procedures):
+            name = f" {' '.join(words(base_name(proc.name)))} "
+            for parent, alias_words in curated:
+                if parent != name and parent in name and len(parent.split()) >= 2:
+                    found.setdefault(doc, set()).update(alias_words)
+        return found
 
     def _make_field(self, tokens: List[str]) -> _Field:
         distinct = frozenset(tokens)
@@ -527,13 +603,13 @@ class SearchIndex:
                 tokens = _replace(tokens, phrase, ())
         return tokens
 
-    def _strip_words(self, tokens: List[Pair]) -> List[Pair]:
+    def _strip_words(self, tokens: List[Pair]) -> List[int]:
         """The words that are not question words.
 
         An accented word is dropped when it is an accented stop word. A word
         typed without accents that folds to a stop word ("can": "cần" or
         "căn"?) is kept only when it forms a known phrase with a neighbour
-        ("can cuoc", "so do", "o to").
+        ("can cuoc", "so do", "o to"). Returns the kept positions.
         """
         kept = []
         for i, (accented, folded) in enumerate(tokens):
@@ -547,7 +623,7 @@ class SearchIndex:
                     nxt,
                 ) not in self._known_pairs:
                     continue
-            kept.append((accented, folded))
+            kept.append(i)
         return kept
 
     def _correct(self, token: str) -> Tuple[str, float]:
@@ -574,17 +650,19 @@ class SearchIndex:
         """
         tokens = expand_pairs(tokens_of(query), self._known_pairs)
         tokens = self._strip_phrases(tokens)
-        variants = [tokens]
-        replaced = rewrite(tokens, self.terms.colloquial)
+        variants = [(tokens, [1.0] * len(tokens))]
+        grown: List[float] = []
+        replaced = rewrite(tokens, self.terms.colloquial, grown)
         if replaced is not None:
-            variants.append(replaced)
+            variants.append((replaced, grown))
         readings: List[List[Term]] = []
-        for variant in variants:
+        for variant, scale in variants:
             reading = []
-            for accented, folded in self._strip_words(variant):
+            for i in self._strip_words(variant):
+                accented, folded = variant[i]
                 word, weight = self._correct(folded)
                 key = accent_key(accented) if word == folded else None
-                reading.append((word, weight, key))
+                reading.append((word, weight * scale[i], key))
             if reading and reading not in readings:
                 readings.append(reading)
         return readings
@@ -643,7 +721,7 @@ class SearchIndex:
         return (1 - W_PRIOR - W_EXACT) * min(1.0, base) + W_EXACT * exact
 
     def _score_reading(
-        self, reading: List[Term], online: bool, foreign: bool
+        self, reading: List[Term], online: bool, asked: frozenset
     ) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
         qmass: Dict[str, float] = {}  # what each word asks for, matched or not
@@ -691,8 +769,11 @@ class SearchIndex:
                 bonus = W_PRIOR * self._prior[doc] + W_LEVEL * self._local[doc]
                 if self._online_only[doc]:
                     bonus += ONLINE_BONUS if online else -ONLINE_PENALTY
-                if self._foreign[doc] and not foreign:
-                    bonus -= FOREIGN_PENALTY
+                aspects, plain = self._aspects[doc]
+                agreed = len(aspects & asked)
+                bonus += ASPECT_MATCH * agreed - ASPECT_MISSING * (len(asked) - agreed)
+                if aspects and not plain and not agreed:
+                    bonus -= ASPECT_EXTRA
                 scores[doc] = best + bonus
         return scores
 
@@ -702,9 +783,11 @@ class SearchIndex:
             return [(self._by_code[code], 1.0)]
         online = bool(_ONLINE_RE.search(fast_fold(query or "")))
         readings = self.analyze(query or "")
-        said = " ".join(w for reading in readings for w, _, _ in reading)
-        foreign = bool(_FOREIGN_QUERY_RE.search(said))
-        per_reading = [self._score_reading(r, online, foreign) for r in readings]
+        # Aspects are read before question words are dropped ("làm lại").
+        asked = self.terms.aspects_of(words(query or ""), query=True).union(
+            *(self.terms.aspects_of([w for w, _, _ in r], query=True) for r in readings)
+        )
+        per_reading = [self._score_reading(r, online, asked) for r in readings]
         scores: Dict[int, float] = {}
         for found in per_reading:
             for doc, s in found.items():

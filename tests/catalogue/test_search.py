@@ -228,3 +228,49 @@ def test_moderate_best_score_offers_choices(catalogue):
     assert resolution.status == "ambiguous" and resolution.best is None
     assert 2 <= len(resolution.candidates) <= 3
     assert resolution.candidates[0].procedure.code == "1.001456"
+
+
+def test_aspects_are_read_from_names_and_questions(catalogue):
+    terms = catalogue.index.terms
+    assert terms.name_aspects("Cấp lại giấy phép lái xe") == ({"again"}, False)
+    # "^" anchors "đổi" at the start of a name ("Đổi giấy phép lái xe")...
+    assert terms.name_aspects("Đổi giấy phép lái xe")[0] == {"exchange"}
+    # ...so "đối với" and "thay đổi" elsewhere are not an exchange.
+    assert "exchange" not in terms.name_aspects("Cấp phép đối với đổi mới")[0]
+    # A name listing a plain alternative still serves plain questions.
+    assert terms.name_aspects(
+        "Đăng ký sử dụng hoá đơn điện tử/ Thay đổi nội dung đăng ký"
+    ) == ({"change"}, True)
+    # Filed abroad is not "for a foreigner".
+    assert terms.name_aspects("Nhập quốc tịch Việt Nam ở nước ngoài")[0] == {"abroad"}
+    assert terms.aspects_of(words("bị mất bằng lái, làm lại"), query=True) == {"again"}
+    assert terms.aspects_of(words("thời gian làm hộ chiếu"), query=True) == set()
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("bằng lái ô tô bị mất muốn cấp lại", "3.000348"),
+        ("đổi giấy phép lái xe hết hạn", "3.000347"),
+        ("đăng ký lại kết hôn", "1.004746"),
+        ("muốn hủy đăng ký thường trú", "1.003197"),
+        ("vợ người Nhật, đăng ký kết hôn", "2.000806"),
+    ],
+)
+def test_what_is_done_to_the_object_decides_between_siblings(catalogue, query, code):
+    assert top_code(catalogue, query) == code
+
+
+def test_variants_inherit_curated_alias_words(catalogue):
+    index = catalogue.index
+    foreign = index._secondary[index._by_code["2.000806"]]
+    assert {"cuoi", "dkkh"} <= foreign  # aliases of "Đăng ký kết hôn"
+    assert "dkkh" not in index._secondary[index._by_code["1.001193"]]
+
+
+def test_spelled_out_phrases_weigh_about_what_the_phrase_did(catalogue):
+    literal, portal = catalogue.index.analyze("sổ đỏ bị sai tên")
+    assert all(weight == 1.0 for _, weight, _ in literal)
+    weights = dict((word, weight) for word, weight, _ in portal)
+    assert weights["ten"] == 1.0  # not rewritten
+    assert 0 < weights["quyen"] < 1.0  # "sổ đỏ" spelled out in seven words
