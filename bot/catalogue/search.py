@@ -81,6 +81,8 @@ W_PRIOR = 0.05
 SPECIFIC = 5.5
 #: Bonus when the query's words are exactly one field's words ("cccd", "sổ đỏ").
 W_EXACT = 0.04
+#: Weight of the situation told before the request in a long message.
+CONTEXT = 0.5
 #: A phrase rewritten into k times as many words weighs k**-EXPANSION per word.
 EXPANSION = 0.5
 #: Weight of a word matched only after spelling correction.
@@ -118,6 +120,9 @@ _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
 _ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren mang)\b")
 
 _WORD_RE = re.compile(r"\w+")
+# Words after which citizens state their request ("cần" and "thì" only with
+# their accents: "can", "thi" are also "căn" and "thi").
+_FOCUS_RE = re.compile(r"(?:^|[\s,.;:!?])(muốn|muon|giờ|gio|cần|xin|thì)(?=\s)")
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
 _CONSONANT_BASE_Y_RE = re.compile(r"^([bcdghklmnpqrstvxđ]+)y$")
 _LEVEL_NOTE_RE = re.compile(
@@ -271,7 +276,9 @@ class _Field:
 
 
 Pair = Tuple[str, str]  # (accented word, folded canonical word)
-Term = Tuple[str, float, "str | None"]  # (folded word, weight, accent key)
+#: (folded word, weight, accent key, share): ``share`` is ``CONTEXT`` for the
+#: situation told before the request, else 1.
+Term = Tuple[str, float, "str | None", float]
 #: A phrase to replace: its folded words, their accent keys (``None`` when the
 #: vocabulary word is written without accents) and the words it becomes.
 Rule = Tuple[Tuple[str, ...], Tuple["str | None", ...], Tuple[str, ...]]
@@ -641,14 +648,49 @@ class SearchIndex:
             self._corrections[token] = found
         return found
 
-    def analyze(self, query: str) -> List[List[Term]]:
-        """Readings of the query: lists of (word, weight, accent key).
+    def analyze(self, query: str, focus: bool = True) -> List[List[Term]]:
+        """Readings of the query: lists of (word, weight, accent key, share).
 
         Question words are removed; the accent key is ``None`` for a word
         typed without diacritics or corrected for spelling. The second reading,
         when there is one, has citizens' words in the portal's wording.
         """
-        tokens = expand_pairs(tokens_of(query), self._known_pairs)
+        literal: List[Term] = []
+        portal: List[Term] = []
+        rewritten = False
+        parts = self._focus_parts(query or "") if focus else []
+        for part, share in parts or [(self._analyze_part(query or ""), 1.0)]:
+            rewritten = rewritten or len(part) > 1
+            literal.extend((w, weight, k, share) for w, weight, k, _ in part[0])
+            portal.extend((w, weight, k, share) for w, weight, k, _ in part[-1])
+        readings = [r for r in (literal, portal) if r]
+        if not rewritten or literal == portal:
+            readings = readings[:1]
+        return readings
+
+    def _focus_parts(self, query: str) -> List[Tuple[List[List[Term]], float]]:
+        """The query's readings per part: the situation, then the request.
+
+        Long messages tell the situation first and ask last, after "muốn",
+        "giờ", "cần", "xin" or "thì" ("hồi trước cưới có đăng ký nhưng mất
+        sổ, giờ đăng ký lại kết hôn"). The words before the last such marker
+        that has at least two words of substance on each side weigh
+        ``CONTEXT``.
+        """
+        text = normalize(query)
+        for match in reversed(list(_FOCUS_RE.finditer(text))):
+            request = self._analyze_part(text[match.start(1) :])
+            if len(request[0]) < 2:
+                continue  # "..., thì làm sao": nothing asked after the marker
+            situation = self._analyze_part(text[: match.start(1)])
+            if len(situation[0]) >= 2:
+                return [(situation, CONTEXT), (request, 1.0)]
+            break
+        return [(self._analyze_part(query), 1.0)]
+
+    def _analyze_part(self, text: str) -> List[List[Term]]:
+        """The literal reading of ``text`` and, if it differs, the portal's."""
+        tokens = expand_pairs(tokens_of(text), self._known_pairs)
         tokens = self._strip_phrases(tokens)
         variants = [(tokens, [1.0] * len(tokens))]
         grown: List[float] = []
@@ -662,9 +704,8 @@ class SearchIndex:
                 accented, folded = variant[i]
                 word, weight = self._correct(folded)
                 key = accent_key(accented) if word == folded else None
-                reading.append((word, weight * scale[i], key))
-            if reading and reading not in readings:
-                readings.append(reading)
+                reading.append((word, weight * scale[i], key, 1.0))
+            readings.append(reading)
         return readings
 
     # ---------------------------------------------------------------- scoring
@@ -675,13 +716,16 @@ class SearchIndex:
         qweights: Dict[str, float],
         qpairs: set,
         qtotal: float,
+        qfull: Dict[str, float],
     ) -> float:
         """Calibrated score of one procedure for one reading of the query.
 
         Each feature takes its best field: coverage from the field holding most
         of the query (often the full name) or from all fields together,
         precision from the field the query holds most of (an alias, the
-        plain-language name or the name's head).
+        plain-language name or the name's head). How specific the match is
+        counts the situation's words in full (``qfull``): telling the story
+        first must not make the answer less certain.
         """
         coverage = phrase = precision = matched_best = 0.0
         exact = 0.0
@@ -692,7 +736,10 @@ class SearchIndex:
             matched_idf = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched)
             cov = matched_idf / qtotal
             if cov > coverage:
-                coverage, matched_best = cov, matched_idf
+                coverage = cov
+            matched_best = max(
+                matched_best, sum(self.idf.get(t, 0.0) * qfull[t] for t in matched)
+            )
             if qpairs:
                 phrase = max(phrase, len(qpairs & f.pairs) / len(qpairs))
             elif len(f.tokens) == 1:  # one word: only a one-word field is the phrase
@@ -701,18 +748,22 @@ class SearchIndex:
             if len(matched) == len(qweights) == len(f.token_set):
                 exact = 1.0
         primary, secondary = self._primary[doc], self._secondary[doc]
-        union = 0.0
+        union = union_full = 0.0
         for t, w in qweights.items():
             if t in primary:
                 union += self.idf.get(t, 0.0) * w
+                union_full += self.idf.get(t, 0.0) * qfull[t]
             elif t in secondary:
                 union += self.idf.get(t, 0.0) * w * SECONDARY
+                union_full += self.idf.get(t, 0.0) * qfull[t] * SECONDARY
         if not union:
             return 0.0
         coverage = max(coverage, UNION * union / qtotal)
         pairs_here = qpairs & self._doc_pairs[doc]
         pair_mass = sum(self.pair_idf[p] for p in pairs_here)
-        specific = min(1.0, (max(matched_best, union) + W_PAIR * pair_mass) / SPECIFIC)
+        specific = min(
+            1.0, (max(matched_best, union_full) + W_PAIR * pair_mass) / SPECIFIC
+        )
         base = specific * (
             W_COVERAGE * min(1.0, coverage)
             + W_PHRASE * phrase
@@ -724,18 +775,20 @@ class SearchIndex:
         self, reading: List[Term], online: bool, asked: frozenset
     ) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
+        qfull: Dict[str, float] = {}  # without the context share
         qmass: Dict[str, float] = {}  # what each word asks for, matched or not
         qkeys: Dict[str, set] = {}
         oov = OOV_IDF * self.max_idf
-        for tok, w, key in reading:
-            qmass[tok] = max(w * self.idf.get(tok, oov), qmass.get(tok, 0.0))
+        for tok, w, key, share in reading:
+            qmass[tok] = max(w * share * self.idf.get(tok, oov), qmass.get(tok, 0.0))
             if key and tok in self._all_accents and key not in self._all_accents[tok]:
                 w *= ACCENT_UNKNOWN  # another word that folds the same ("mưa")
                 key = None
-            qweights[tok] = max(w, qweights.get(tok, 0.0))
+            qweights[tok] = max(w * share, qweights.get(tok, 0.0))
+            qfull[tok] = max(w, qfull.get(tok, 0.0))
             if key:
                 qkeys.setdefault(tok, set()).add(key)
-        qpairs = _pairs([t for t, _, _ in reading])
+        qpairs = _pairs([t for t, *_ in reading])
         qtotal = sum(qmass.values())
         if qtotal > LONG_MASS:
             qtotal = LONG_MASS + LONG_SLOPE * (qtotal - LONG_MASS)
@@ -752,7 +805,7 @@ class SearchIndex:
         for doc in top.tolist():
             if acc[doc] < 1e-2:
                 continue
-            weights_here = qweights
+            weights_here, full_here = qweights, qfull
             if qkeys:
                 accents = self._accents[doc]
                 mismatched = [
@@ -761,10 +814,11 @@ class SearchIndex:
                     if t in accents and not keys & accents[t]
                 ]
                 if mismatched:
-                    weights_here = dict(qweights)
+                    weights_here, full_here = dict(qweights), dict(qfull)
                     for t in mismatched:
                         weights_here[t] *= ACCENT_MISMATCH
-            best = self._score_doc(doc, weights_here, qpairs, qtotal)
+                        full_here[t] *= ACCENT_MISMATCH
+            best = self._score_doc(doc, weights_here, qpairs, qtotal, full_here)
             if best > 0:
                 bonus = W_PRIOR * self._prior[doc] + W_LEVEL * self._local[doc]
                 if self._online_only[doc]:
@@ -777,15 +831,15 @@ class SearchIndex:
                 scores[doc] = best + bonus
         return scores
 
-    def _ranked(self, query: str) -> List[Tuple[int, float]]:
+    def _ranked(self, query: str, focus: bool = True) -> List[Tuple[int, float]]:
         code = normalize_code(query)
         if code in self._by_code and re.search(r"\d\.\d{6}", query or ""):
             return [(self._by_code[code], 1.0)]
         online = bool(_ONLINE_RE.search(fast_fold(query or "")))
-        readings = self.analyze(query or "")
+        readings = self.analyze(query or "", focus)
         # Aspects are read before question words are dropped ("làm lại").
         asked = self.terms.aspects_of(words(query or ""), query=True).union(
-            *(self.terms.aspects_of([w for w, _, _ in r], query=True) for r in readings)
+            *(self.terms.aspects_of([w for w, *_ in r], query=True) for r in readings)
         )
         per_reading = [self._score_reading(r, online, asked) for r in readings]
         scores: Dict[int, float] = {}
@@ -821,6 +875,13 @@ class SearchIndex:
         ``CONFIDENT_FROM``, make the answer a choice among the top ones.
         """
         ranked = self._ranked(query)
+        if ranked and len(self._focus_parts(query or "")) > 1:
+            # The request decides the order; how well the catalogue fits the
+            # message as a whole decides how sure the answer is.
+            whole = self._ranked(query, focus=False)
+            lift = whole[0][1] - ranked[0][1] if whole else 0.0
+            if lift > 0:
+                ranked = [(doc, score + lift) for doc, score in ranked]
         if not ranked or ranked[0][1] < NONE_BELOW:
             hits = [SearchHit(self.procedures[d], round(s, 4)) for d, s in ranked[:3]]
             return Resolution("none", None, hits)

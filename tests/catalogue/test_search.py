@@ -270,7 +270,40 @@ def test_variants_inherit_curated_alias_words(catalogue):
 
 def test_spelled_out_phrases_weigh_about_what_the_phrase_did(catalogue):
     literal, portal = catalogue.index.analyze("sổ đỏ bị sai tên")
-    assert all(weight == 1.0 for _, weight, _ in literal)
-    weights = dict((word, weight) for word, weight, _ in portal)
+    assert all(weight == 1.0 for _, weight, *_ in literal)
+    weights = dict((word, weight) for word, weight, *_ in portal)
     assert weights["ten"] == 1.0  # not rewritten
     assert 0 < weights["quyen"] < 1.0  # "sổ đỏ" spelled out in seven words
+
+
+def test_situation_told_before_the_request_weighs_less(catalogue):
+    (reading, *_) = catalogue.index.analyze(
+        "nhà em mới mua xe máy cũ của hàng xóm, giờ muốn sang tên xe"
+    )
+    shares = dict((word, share) for word, _, _, share in reading)
+    assert shares["xom"] < 1.0 and shares["mua"] < 1.0
+    assert shares["sang"] == shares["ten"] == 1.0
+
+
+def test_a_marker_with_nothing_asked_after_it_changes_nothing(catalogue):
+    (reading, *_) = catalogue.index.analyze("ông nội vừa mất thì làm sao")
+    assert {share for *_, share in reading} == {1.0}
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("vợ chồng em cưới năm ngoái, giờ muốn tách hộ khẩu ra ở riêng", "1.010038"),
+        ("con gái sinh tháng trước, giờ cần đăng ký thường trú cho cháu", "1.004222"),
+    ],
+)
+def test_the_request_outweighs_the_story(catalogue, query, code):
+    assert top_code(catalogue, query) == code
+
+
+def test_telling_the_story_first_does_not_lower_certainty(catalogue):
+    query = "vợ chồng em cưới năm ngoái, giờ muốn tách hộ khẩu ra ở riêng"
+    resolution = catalogue.resolve(query)
+    assert resolution.candidates[0].procedure.code == "1.010038"
+    whole = catalogue.index._ranked(query, focus=False)[0][1]
+    assert resolution.candidates[0].score >= round(whole, 4) - 1e-9
