@@ -81,6 +81,9 @@ W_PRIOR = 0.05
 SPECIFIC = 5.5
 #: Bonus when the query's words are exactly one field's words ("cccd", "sổ đỏ").
 W_EXACT = 0.04
+#: Leading candidates scored on the whole message to tell how sure a split
+#: message's answer is.
+LIFT_POOL = 10
 #: Weight of the situation told before the request in a long message.
 CONTEXT = 0.5
 #: A phrase rewritten into k times as many words weighs k**-EXPANSION per word.
@@ -655,6 +658,10 @@ class SearchIndex:
         typed without diacritics or corrected for spelling. The second reading,
         when there is one, has citizens' words in the portal's wording.
         """
+        return self._analyze(query, focus)[0]
+
+    def _analyze(self, query: str, focus: bool) -> Tuple[List[List[Term]], bool]:
+        """:meth:`analyze`, and whether the query was split into parts."""
         literal: List[Term] = []
         portal: List[Term] = []
         rewritten = False
@@ -666,7 +673,7 @@ class SearchIndex:
         readings = [r for r in (literal, portal) if r]
         if not rewritten or literal == portal:
             readings = readings[:1]
-        return readings
+        return readings, len(parts) > 1
 
     def _focus_parts(self, query: str) -> List[Tuple[List[List[Term]], float]]:
         """The query's readings per part: the situation, then the request.
@@ -772,7 +779,11 @@ class SearchIndex:
         return (1 - W_PRIOR - W_EXACT) * min(1.0, base) + W_EXACT * exact
 
     def _score_reading(
-        self, reading: List[Term], online: bool, asked: frozenset
+        self,
+        reading: List[Term],
+        online: bool,
+        asked: frozenset,
+        only: Sequence[int] | None = None,
     ) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
         qfull: Dict[str, float] = {}  # without the context share
@@ -802,7 +813,7 @@ class SearchIndex:
         k = min(CANDIDATES, len(acc))
         top = np.argpartition(-acc, k - 1)[:k] if k < len(acc) else np.arange(len(acc))
         scores = {}
-        for doc in top.tolist():
+        for doc in top.tolist() if only is None else only:
             if acc[doc] < 1e-2:
                 continue
             weights_here, full_here = qweights, qfull
@@ -836,12 +847,33 @@ class SearchIndex:
         if code in self._by_code and re.search(r"\d\.\d{6}", query or ""):
             return [(self._by_code[code], 1.0)]
         online = bool(_ONLINE_RE.search(fast_fold(query or "")))
-        readings = self.analyze(query or "", focus)
+        readings, split = self._analyze(query or "", focus)
         # Aspects are read before question words are dropped ("làm lại").
         asked = self.terms.aspects_of(words(query or ""), query=True).union(
             *(self.terms.aspects_of([w for w, *_ in r], query=True) for r in readings)
         )
-        per_reading = [self._score_reading(r, online, asked) for r in readings]
+        ranked = self._rank_readings(readings, online, asked)
+        if split and ranked:
+            # The request decides the order; how well the catalogue fits the
+            # message as a whole decides how sure the answer is. The whole
+            # message is scored on the leading candidates only (cheap).
+            whole, _ = self._analyze(query or "", focus=False)
+            pool = [doc for doc, _ in ranked[:LIFT_POOL]]
+            best = self._rank_readings(whole, online, asked, pool)
+            lift = best[0][1] - ranked[0][1] if best else 0.0
+            if lift > 0:
+                ranked = [(doc, score + lift) for doc, score in ranked]
+        return ranked
+
+    def _rank_readings(
+        self,
+        readings: List[List[Term]],
+        online: bool,
+        asked: frozenset,
+        only: Sequence[int] | None = None,
+    ) -> List[Tuple[int, float]]:
+        """Procedures ranked by their best reading, with the readings blended."""
+        per_reading = [self._score_reading(r, online, asked, only) for r in readings]
         scores: Dict[int, float] = {}
         for found in per_reading:
             for doc, s in found.items():
@@ -875,13 +907,6 @@ class SearchIndex:
         ``CONFIDENT_FROM``, make the answer a choice among the top ones.
         """
         ranked = self._ranked(query)
-        if ranked and len(self._focus_parts(query or "")) > 1:
-            # The request decides the order; how well the catalogue fits the
-            # message as a whole decides how sure the answer is.
-            whole = self._ranked(query, focus=False)
-            lift = whole[0][1] - ranked[0][1] if whole else 0.0
-            if lift > 0:
-                ranked = [(doc, score + lift) for doc, score in ranked]
         if not ranked or ranked[0][1] < NONE_BELOW:
             hits = [SearchHit(self.procedures[d], round(s, 4)) for d, s in ranked[:3]]
             return Resolution("none", None, hits)
