@@ -81,6 +81,8 @@ W_PRIOR = 0.05
 SPECIFIC = 5.5
 #: Bonus when the query's words are exactly one field's words ("cccd", "sổ đỏ").
 W_EXACT = 0.04
+#: Markers tried, from the last, when looking for where the request starts.
+FOCUS_TRIES = 3
 #: Leading candidates scored on the whole message to tell how sure a split
 #: message's answer is.
 LIFT_POOL = 10
@@ -685,7 +687,9 @@ class SearchIndex:
         ``CONTEXT``.
         """
         text = normalize(query)
-        for match in reversed(list(_FOCUS_RE.finditer(text))):
+        # Only the last few markers: a message of nothing but "muốn muốn ..."
+        # must not cost one analysis per marker.
+        for match in list(_FOCUS_RE.finditer(text))[-FOCUS_TRIES:][::-1]:
             request = self._analyze_part(text[match.start(1) :])
             if len(request[0]) < 2:
                 continue  # "..., thì làm sao": nothing asked after the marker

@@ -312,3 +312,16 @@ def test_telling_the_story_first_does_not_lower_certainty(catalogue):
     assert answer.score >= round(whole, 4) - 1e-4
     # The order still comes from the request: the same ranking as search().
     assert catalogue.search(query, 1)[0].procedure.code == "1.010038"
+
+
+def test_many_markers_cost_a_bounded_number_of_analyses(catalogue, monkeypatch):
+    from bot.catalogue import search
+
+    index = catalogue.index
+    calls = []
+    original = index._analyze_part
+    monkeypatch.setattr(
+        index, "_analyze_part", lambda text: calls.append(text) or original(text)
+    )
+    assert index.resolve("muốn " * 2000).status == "none"
+    assert len(calls) <= search.FOCUS_TRIES + 2
