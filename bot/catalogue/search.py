@@ -113,8 +113,7 @@ OOV_IDF = 0.35
 LONG_MASS, LONG_SLOPE = 16.0, 0.35
 #: Bonus for procedures citizens file locally (commune or province).
 W_LEVEL = 0.03
-#: Fully online variants yield to the ordinary one unless asked for; so do
-#: variants for foreigners or foreign elements.
+#: Fully online variants yield to the ordinary one unless asked for.
 ONLINE_PENALTY, ONLINE_BONUS = 0.03, 0.1
 #: Aspects (search_terms.yml): a procedure whose name has an aspect the
 #: question asks for gains ``ASPECT_MATCH`` per aspect, and each one asked for
@@ -582,18 +581,19 @@ class SearchIndex:
         that procedure's alias words as secondary words (half weight), so the
         curated one does not win on its aliases alone.
         """
+        names = [
+            f" {' '.join(canonical_words(base_name(p.name)))} " for p in self.procedures
+        ]
         curated = []
-        for proc in self.procedures:
-            if proc.aliases:
-                words_ = set()
-                for text in [proc.short_name, *proc.aliases]:
-                    words_.update(f for _, f in expand_pairs(tokens_of(text or "")))
-                curated.append((f" {' '.join(words(base_name(proc.name)))} ", words_))
+        for proc, name in zip(self.procedures, names):
+            if proc.aliases and len(name.split()) >= 2:
+                texts = [proc.short_name, *proc.aliases]
+                pairs = [p for t in texts for p in expand_pairs(tokens_of(t or ""))]
+                curated.append((name, {f for _, f in pairs}))
         found: Dict[int, set] = {}
-        for doc, proc in enumerate(self.procedures):
-            name = f" {' '.join(words(base_name(proc.name)))} "
+        for doc, name in enumerate(names):
             for parent, alias_words in curated:
-                if parent != name and parent in name and len(parent.split()) >= 2:
+                if parent != name and parent in name:
                     found.setdefault(doc, set()).update(alias_words)
         return found
 
@@ -667,8 +667,11 @@ class SearchIndex:
         literal: List[Term] = []
         portal: List[Term] = []
         rewritten = False
-        parts = self._focus_parts(query or "") if focus else []
-        for part, share in parts or [(self._analyze_part(query or ""), 1.0)]:
+        if focus:
+            parts = self._focus_parts(query or "")
+        else:
+            parts = [(self._analyze_part(query or ""), 1.0)]
+        for part, share in parts:
             rewritten = rewritten or len(part) > 1
             literal.extend((w, weight, k, share) for w, weight, k, _ in part[0])
             portal.extend((w, weight, k, share) for w, weight, k, _ in part[-1])
