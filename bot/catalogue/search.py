@@ -7,8 +7,12 @@ question words are stripped (``search_terms.yml``), colloquial words and phrases
 are also tried in the portal's wording (the ``colloquial`` vocabulary), and
 unknown words corrected against the catalogue's vocabulary with rapidfuzz.
 Candidates come from an inverted index (one NumPy ``bincount`` per query); each
-candidate is then scored against its name, plain-language name and aliases
-(primary fields) and, at a discount, its result documents and field (lĩnh vực):
+candidate is then scored against its name, plain-language name, aliases and
+keyword phrases (primary fields: ``search_keywords.yml`` gives every procedure
+without a curated entry two to four phrases in citizens' words) and, at a
+discount, its result documents and field (lĩnh vực). In names longer than
+``LONG_FIELD`` words, which list many cases, a question's words count only
+within the best ``WINDOW``-word stretch:
 
 * coverage: the IDF-weighted share of the query's words found in one field, or
   in all the procedure's fields together (long questions spread over them);
@@ -62,6 +66,7 @@ from bot.catalogue.store import normalize_code
 from bot.text import expand, fold_token, normalize
 
 TERMS_PATH = Path(__file__).with_name("search_terms.yml")
+KEYWORDS_PATH = Path(__file__).with_name("search_keywords.yml")
 
 #: Below this score nothing fits: the bot hands off to the hotline.
 NONE_BELOW = 0.5
@@ -100,8 +105,14 @@ ACCENT_MISMATCH = 0.5
 ACCENT_UNKNOWN = 0.2
 #: How much a procedure's weaker reading pulls its score down.
 BLEND = 0.2
+#: Leading candidates scored on every reading before blending.
+BLEND_POOL = 30
 #: Share of a matched word pair's IDF added to the matched mass.
 W_PAIR = 0.5
+#: Names longer than ``LONG_FIELD`` words list many cases ("chuyển nhượng,
+#: thừa kế, tặng cho ...; cho thuê ...; góp vốn ..."): a question's words
+#: count there only within the best ``WINDOW``-word stretch.
+LONG_FIELD, WINDOW = 40, 24
 #: Weight of a match in a secondary field (result document, lĩnh vực).
 SECONDARY = 0.5
 #: Coverage over all fields together counts this much of a single field's.
@@ -113,8 +124,9 @@ OOV_IDF = 0.35
 LONG_MASS, LONG_SLOPE = 16.0, 0.35
 #: Bonus for procedures citizens file locally (commune or province).
 W_LEVEL = 0.03
-#: Fully online variants yield to the ordinary one unless asked for.
-ONLINE_PENALTY, ONLINE_BONUS = 0.03, 0.1
+#: Fully online variants yield to the ordinary one unless asked for, even
+#: when a keyword phrase matches them exactly ("cấp lại đăng ký xe online").
+ONLINE_PENALTY = ONLINE_BONUS = 0.1
 #: Aspects (search_terms.yml): a procedure whose name has an aspect the
 #: question asks for gains ``ASPECT_MATCH`` per aspect, and each one asked for
 #: but absent costs ``ASPECT_MISSING``; one that only has aspects the question
@@ -277,6 +289,33 @@ class _Field:
     token_set: frozenset
     pairs: set
     weight: float  # sum of IDF of the distinct tokens
+    #: Word positions, kept for long names only (see ``LONG_FIELD``).
+    positions: Dict[str, Tuple[int, ...]] | None = None
+
+
+def _best_window(
+    positions: Dict[str, Tuple[int, ...]], mass: Dict[str, float], width: int
+) -> set:
+    """The matched words of the ``width``-word stretch holding most ``mass``."""
+    hits = sorted((i, t) for t in mass for i in positions.get(t, ()))
+    best, best_mass = set(), 0.0
+    counts: Dict[str, int] = {}
+    here = 0.0
+    start = 0
+    for i, t in hits:
+        counts[t] = counts.get(t, 0) + 1
+        if counts[t] == 1:
+            here += mass[t]
+        while hits[start][0] <= i - width:
+            old = hits[start][1]
+            counts[old] -= 1
+            if not counts[old]:
+                here -= mass[old]
+            start += 1
+        if here > best_mass:
+            best_mass = here
+            best = {w for _, w in hits[start:] if _ <= i}
+    return best
 
 
 Pair = Tuple[str, str]  # (accented word, folded canonical word)
@@ -440,6 +479,21 @@ def _replace(
     return out
 
 
+def load_keywords(path: Path = KEYWORDS_PATH) -> Dict[str, List[str]]:
+    """Citizens' phrases per procedure code (``search_keywords.yml``)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except FileNotFoundError:
+        return {}
+    found = (raw or {}).get("keywords") or {}
+    return {
+        normalize_code(str(code)): [p for p in phrases if isinstance(p, str)]
+        for code, phrases in found.items()
+        if isinstance(phrases, list)
+    }
+
+
 def _secondary_texts(proc: Procedure) -> List[str]:
     """A procedure's result documents and field, without parsing its details.
 
@@ -458,10 +512,15 @@ class SearchIndex:
     """Ranks procedures for a free-text question; built once per catalogue."""
 
     def __init__(
-        self, procedures: Sequence[Procedure], terms: SearchTerms | None = None
+        self,
+        procedures: Sequence[Procedure],
+        terms: SearchTerms | None = None,
+        keywords: Dict[str, List[str]] | None = None,
     ) -> None:
-        """Index names, plain-language names, aliases, results and fields."""
+        """Index names, plain-language names, aliases, keywords, results, fields."""
         self.terms = terms or SearchTerms.load()
+        if keywords is None:
+            keywords = load_keywords()
         self.procedures = list(procedures)
         self._by_code = {p.code: i for i, p in enumerate(self.procedures)}
         field_tokens: List[List[List[str]]] = []
@@ -474,7 +533,8 @@ class SearchIndex:
         inherited = self._inherited_aliases()
         for doc, proc in enumerate(self.procedures):
             accents: Dict[str, set] = {}
-            for text in (proc.name, proc.short_name, *proc.aliases):
+            phrases = keywords.get(proc.code, ())
+            for text in (proc.name, proc.short_name, *proc.aliases, *phrases):
                 for accented, folded in expand_pairs(tokens_of(text or "")):
                     # A word the portal writes without marks is a form too:
                     # "mua" (buy) is not what "mưa" (rain) asks about.
@@ -491,12 +551,10 @@ class SearchIndex:
                 spelled = rewrite([(w, w) for w in name_field], self.terms.synonyms)
                 if spelled is not None:
                     fields.append([w for _, w in spelled])
-            for text in [proc.short_name, *proc.aliases]:
+            # Keyword phrases count as aliases: a curated alias earns no more.
+            for text in [proc.short_name, *proc.aliases, *phrases]:
                 if text:
-                    pairs = expand_pairs(tokens_of(text))
-                    fields.append(
-                        [f for a, f in pairs if a not in self.terms.stop_words]
-                    )
+                    fields.append(self._content_words(text))
             fields = [f for f in fields if f]
             field_tokens.append(fields)
             primary = {t for f in fields for t in f}
@@ -597,13 +655,25 @@ class SearchIndex:
                     found.setdefault(doc, set()).update(alias_words)
         return found
 
+    def _content_words(self, text: str) -> List[str]:
+        """Folded words of an alias or phrase, question words left out."""
+        pairs = expand_pairs(tokens_of(text))
+        return [f for a, f in pairs if a not in self.terms.stop_words]
+
     def _make_field(self, tokens: List[str]) -> _Field:
         distinct = frozenset(tokens)
+        positions = None
+        if len(tokens) > LONG_FIELD:
+            found: Dict[str, List[int]] = {}
+            for i, t in enumerate(tokens):
+                found.setdefault(t, []).append(i)
+            positions = {t: tuple(v) for t, v in found.items()}
         return _Field(
             tokens=tuple(tokens),
             token_set=distinct,
             pairs=_pairs(tokens),
             weight=sum(self.idf.get(t, self.max_idf) for t in distinct),
+            positions=positions,
         )
 
     # ----------------------------------------------------------------- query side
@@ -743,14 +813,19 @@ class SearchIndex:
         """
         coverage = phrase = precision = matched_best = 0.0
         exact = 0.0
-        for f in self._fields[doc]:
+        scattered: set = set()  # long-name words matched outside the best stretch
+        fields = self._fields[doc]
+        for f in fields:
             matched = [t for t in qweights if t in f.token_set]
             if not matched:
                 continue
+            if f.positions is not None and len(matched) > 1:
+                mass = {t: self.idf.get(t, 0.0) * qweights[t] for t in matched}
+                near = _best_window(f.positions, mass, WINDOW)
+                scattered.update(t for t in matched if t not in near)
+                matched = [t for t in matched if t in near]
             matched_idf = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched)
-            cov = matched_idf / qtotal
-            if cov > coverage:
-                coverage = cov
+            coverage = max(coverage, matched_idf / qtotal)
             matched_best = max(
                 matched_best, sum(self.idf.get(t, 0.0) * qfull[t] for t in matched)
             )
@@ -762,9 +837,13 @@ class SearchIndex:
             if len(matched) == len(qweights) == len(f.token_set):
                 exact = 1.0
         primary, secondary = self._primary[doc], self._secondary[doc]
+        if scattered:
+            # Words found only far apart in a long name, and in no other
+            # field, do not count: they describe different cases.
+            scattered -= {t for f in fields if f.positions is None for t in f.token_set}
         union = union_full = 0.0
         for t, w in qweights.items():
-            if t in primary:
+            if t in primary and t not in scattered:
                 union += self.idf.get(t, 0.0) * w
                 union_full += self.idf.get(t, 0.0) * qfull[t]
             elif t in secondary:
@@ -886,6 +965,13 @@ class SearchIndex:
             for doc, s in found.items():
                 scores[doc] = max(s, scores.get(doc, 0.0))
         if len(per_reading) > 1 and BLEND:
+            # A leading procedure one reading's candidate pool missed is
+            # scored on that reading too, so the blend does not count it as 0.
+            lead = sorted(scores, key=scores.get, reverse=True)[:BLEND_POOL]
+            for reading, found in zip(readings, per_reading):
+                missed = [doc for doc in lead if doc not in found]
+                if missed:
+                    found.update(self._score_reading(reading, online, asked, missed))
             # A procedure both readings agree on beats one that only one
             # reading (the literal words, or the portal's) happens to fit.
             for doc, s in scores.items():

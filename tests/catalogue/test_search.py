@@ -325,3 +325,82 @@ def test_many_markers_cost_a_bounded_number_of_analyses(catalogue, monkeypatch):
     )
     assert index.resolve("muốn " * 2000).status == "none"
     assert len(calls) <= search.FOCUS_TRIES + 2
+
+
+def test_keyword_phrases_find_a_procedure_in_citizens_words(catalogue):
+    codes = ("1.002693", "1.013274", "3.000163", "1.001193")
+    procs = [catalogue.get(c) for c in codes]
+    query = "xin đốn cây bên đường"  # "đốn" is in no procedure name
+    without = SearchIndex(procs, keywords={}).resolve(query)
+    found = SearchIndex(procs, keywords={"1.002693": ["đốn cây bên đường"]})
+    resolution = found.resolve(query)
+    assert resolution.status == "confident"
+    assert resolution.best.code == "1.002693"
+    assert resolution.candidates[0].score > without.candidates[0].score + 0.2
+
+
+def test_keyword_file_names_catalogue_procedures(catalogue):
+    from bot.catalogue.search import load_keywords
+
+    keywords = load_keywords()
+    assert len(keywords) > 1000
+    for code, phrases in keywords.items():
+        assert catalogue.get(code) is not None, code
+        assert 1 <= len(phrases) <= 6, code
+        for phrase in phrases:
+            assert phrase.strip() and len(phrase.split()) <= 10, (code, phrase)
+    assert load_keywords(Path("/nonexistent/keywords.yml")) == {}
+
+
+def test_words_far_apart_in_a_long_name_count_less(catalogue, monkeypatch):
+    from bot.catalogue import search
+
+    # 1.013831 lists a dozen cases in 124 words.
+    procs = [catalogue.get(c) for c in ("1.013831", "1.012897", "1.012898")]
+    scattered = "mua nhà nước cho thuê lại hàng năm"  # words of different cases
+    one_case = "tặng cho quyền sử dụng đất"
+
+    def hub_scores():
+        index = SearchIndex(procs, keywords={})
+        return [
+            next(h.score for h in index.search(q, 3) if h.procedure.code == "1.013831")
+            for q in (scattered, one_case)
+        ]
+
+    windowed = hub_scores()
+    monkeypatch.setattr(search, "LONG_FIELD", 10**6)
+    whole = hub_scores()
+    assert windowed[0] < whole[0] - 0.03
+    assert windowed[1] == pytest.approx(whole[1], abs=1e-3)
+
+
+def test_blend_scores_leading_candidates_on_every_reading(catalogue, monkeypatch):
+    from bot.catalogue import search
+
+    # The literal reading's candidate pool misses "Cấp đổi Giấy chứng nhận",
+    # which the portal's wording of "đổi sổ đỏ" finds: it must still be scored
+    # on both readings, not blended with 0.
+    index = catalogue.index
+    query = "doi so do cu sang so moi"
+    monkeypatch.setattr(search, "CANDIDATES", 20)
+    readings = index.analyze(query)
+    assert len(readings) == 2
+    asked = index.terms.aspects_of(words(query), query=True)
+    doc = index._by_code["1.012783"]
+    pools = [index._score_reading(r, False, asked) for r in readings]
+    assert doc not in pools[0] and doc in pools[1]
+    ranked = dict(index._rank_readings(readings, False, asked))
+    per_reading = [index._score_reading(r, False, asked, [doc])[doc] for r in readings]
+    high, low = max(per_reading), min(per_reading)
+    assert low > 0
+    assert ranked[doc] == pytest.approx(high - search.BLEND * (high - low))
+
+
+@pytest.mark.parametrize(
+    "name, top1, top3",
+    [("search_dev3.yml", 0.78, 0.93), ("search_dev4.yml", 0.80, 0.92)],
+)
+def test_independent_dev_sets_do_not_regress(catalogue, name, top1, top3):
+    report = evaluate(load_questions(DEV_SET.parent / name), catalogue)
+    assert report.rate(report.top1, report.questions) >= top1
+    assert report.rate(report.top3, report.questions) >= top3
