@@ -298,11 +298,11 @@ def _best_window(
 ) -> set:
     """The matched words of the ``width``-word stretch holding most ``mass``."""
     hits = sorted((i, t) for t in mass for i in positions.get(t, ()))
-    best, best_mass = set(), 0.0
     counts: Dict[str, int] = {}
-    here = 0.0
+    here = best_mass = 0.0
     start = 0
-    for i, t in hits:
+    best = (0, 0)  # slice of ``hits``
+    for end, (i, t) in enumerate(hits):
         counts[t] = counts.get(t, 0) + 1
         if counts[t] == 1:
             here += mass[t]
@@ -313,9 +313,8 @@ def _best_window(
                 here -= mass[old]
             start += 1
         if here > best_mass:
-            best_mass = here
-            best = {w for _, w in hits[start:] if _ <= i}
-    return best
+            best_mass, best = here, (start, end + 1)
+    return {t for _, t in hits[best[0] : best[1]]}
 
 
 Pair = Tuple[str, str]  # (accented word, folded canonical word)
@@ -837,10 +836,13 @@ class SearchIndex:
             if len(matched) == len(qweights) == len(f.token_set):
                 exact = 1.0
         primary, secondary = self._primary[doc], self._secondary[doc]
-        if scattered:
-            # Words found only far apart in a long name, and in no other
-            # field, do not count: they describe different cases.
-            scattered -= {t for f in fields if f.positions is None for t in f.token_set}
+        # Words found only far apart in a long name, and in no other field,
+        # do not count: they describe different cases.
+        scattered = {
+            t
+            for t in scattered
+            if not any(t in f.token_set for f in fields if f.positions is None)
+        }
         union = union_full = 0.0
         for t, w in qweights.items():
             if t in primary and t not in scattered:
@@ -965,13 +967,17 @@ class SearchIndex:
             for doc, s in found.items():
                 scores[doc] = max(s, scores.get(doc, 0.0))
         if len(per_reading) > 1 and BLEND:
-            # A leading procedure one reading's candidate pool missed is
-            # scored on that reading too, so the blend does not count it as 0.
-            lead = sorted(scores, key=scores.get, reverse=True)[:BLEND_POOL]
-            for reading, found in zip(readings, per_reading):
-                missed = [doc for doc in lead if doc not in found]
-                if missed:
-                    found.update(self._score_reading(reading, online, asked, missed))
+            if only is None:
+                # A leading procedure one reading's candidate pool missed is
+                # scored on that reading too, not blended as 0. (With ``only``
+                # every reading has scored the same procedures already.)
+                lead = sorted(scores, key=scores.get, reverse=True)[:BLEND_POOL]
+                for reading, found in zip(readings, per_reading):
+                    missed = [doc for doc in lead if doc not in found]
+                    if missed:
+                        found.update(
+                            self._score_reading(reading, online, asked, missed)
+                        )
             # A procedure both readings agree on beats one that only one
             # reading (the literal words, or the portal's) happens to fit.
             for doc, s in scores.items():
