@@ -421,7 +421,9 @@ class SearchTerms:
         with open(path, encoding="utf-8") as fh:
             raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         phrases = {tuple(words(p)) for p in raw.get("stop_phrases", [])}
-        multi = sorted((p for p in phrases if len(p) > 1), key=len, reverse=True)
+        # Longest first, then alphabetical: set order changes with the hash
+        # seed, and overlapping phrases must strip the same way every run.
+        multi = sorted((p for p in phrases if len(p) > 1), key=lambda p: (-len(p), p))
         singles = [tokens_of(p) for p in raw.get("stop_phrases", [])]
         accented = frozenset(p[0][0] for p in singles if len(p) == 1)
         folded = frozenset(p[0][1] for p in singles if len(p) == 1)

@@ -404,3 +404,28 @@ def test_independent_dev_sets_do_not_regress(catalogue, name, top1, top3):
     report = evaluate(load_questions(DEV_SET.parent / name), catalogue)
     assert report.rate(report.top1, report.questions) >= top1
     assert report.rate(report.top3, report.questions) >= top3
+
+
+def test_analysis_does_not_depend_on_the_hash_seed():
+    # Overlapping stop phrases ("... nhà em ...") once stripped in set order,
+    # so the same message scored differently from one process to the next.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from bot.catalogue.search import SearchIndex\n"
+        "from bot.catalogue.store import load_catalogue\n"
+        "procs = [load_catalogue().get(c) for c in ('1.012812', '1.013967')]\n"
+        "q = 'nhà hàng xóm lấn sang đất nhà em, muốn nhờ xã hòa giải'\n"
+        "print(SearchIndex(procs, keywords={}).analyze(q, focus=False))\n"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
