@@ -103,6 +103,9 @@ ACCENT_MISMATCH = 0.5
 #: Weight of an accented word whose accents no procedure uses ("mưa" is only
 #: "mua" folded): it is another word, nearly unknown to the catalogue.
 ACCENT_UNKNOWN = 0.2
+#: Share of a message's words typed with diacritics from which a word typed
+#: without any is held to that form ("khủng long" is not "lồng").
+HELD_FROM = 0.6
 #: How much a procedure's weaker reading pulls its score down.
 BLEND = 0.2
 #: Leading candidates scored on every reading before blending.
@@ -728,8 +731,10 @@ class SearchIndex:
         """Readings of the query: lists of (word, weight, accent key, share).
 
         Question words are removed; the accent key is ``None`` for a word
-        typed without diacritics or corrected for spelling. The second reading,
-        when there is one, has citizens' words in the portal's wording.
+        corrected for spelling or typed without diacritics (in a message
+        mostly typed with them, such a word is held to its own form). The
+        second reading, when there is one, has citizens' words in the
+        portal's wording.
         """
         return self._analyze(query, focus)[0]
 
@@ -782,13 +787,22 @@ class SearchIndex:
         replaced = rewrite(tokens, self.terms.colloquial, grown)
         if replaced is not None:
             variants.append((replaced, grown))
+        # In a message typed mostly with diacritics, a word typed without any
+        # is that word ("long" in "khủng long" is not "lồng"). The portal's
+        # wording (second variant) carries no marks and is not held.
+        marked = [accent_key(a) is not None for a, _ in tokens if a.isalpha()]
+        held = bool(marked) and sum(marked) / len(marked) >= HELD_FROM
         readings: List[List[Term]] = []
-        for variant, scale in variants:
+        for n, (variant, scale) in enumerate(variants):
             reading = []
             for i in self._strip_words(variant):
                 accented, folded = variant[i]
                 word, weight = self._correct(folded)
-                key = accent_key(accented) if word == folded else None
+                key = None
+                if word == folded:
+                    key = accent_key(accented)
+                    if key is None and held and n == 0 and accented.isalpha():
+                        key = folded
                 reading.append((word, weight * scale[i], key, 1.0))
             readings.append(reading)
         return readings

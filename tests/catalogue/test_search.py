@@ -429,3 +429,13 @@ def test_analysis_does_not_depend_on_the_hash_seed():
         assert done.returncode == 0, done.stderr
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+def test_word_typed_without_marks_in_an_accented_message_is_that_word(catalogue):
+    procs = [catalogue.get(c) for c in ("2.001791", "1.014801", "1.001193")]
+    index = SearchIndex(procs, keywords={"2.001791": ["nuôi cá lồng hồ chứa"]})
+    # "long" among accented words is "long" (khủng long), not "lồng" (cage).
+    assert index.resolve("thủ tục xin giấy phép nuôi khủng long").status == "none"
+    # Typed without any marks it may still be "lồng".
+    assert index.search("nuoi ca long ho chua")[0].procedure.code == "2.001791"
+    assert index.search("giấy phép nuôi cá lồng")[0].procedure.code == "2.001791"
