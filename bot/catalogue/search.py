@@ -830,20 +830,24 @@ class SearchIndex:
         exact = 0.0
         scattered: set = set()  # long-name words matched outside the best stretch
         fields = self._fields[doc]
+        primary, secondary = self._primary[doc], self._secondary[doc]
+        # The query's words this procedure holds, with their IDF mass (as
+        # weighed, and with the situation in full): few, so cheap per field.
+        mass = {
+            t: self.idf.get(t, 0.0) * w for t, w in qweights.items() if t in primary
+        }
+        full = {t: self.idf.get(t, 0.0) * qfull[t] for t in mass}
         for f in fields:
-            matched = [t for t in qweights if t in f.token_set]
+            matched = [t for t in mass if t in f.token_set]
             if not matched:
                 continue
             if f.positions is not None and len(matched) > 1:
-                mass = {t: self.idf.get(t, 0.0) * qweights[t] for t in matched}
                 near = _best_window(f.positions, mass, WINDOW)
                 scattered.update(t for t in matched if t not in near)
                 matched = [t for t in matched if t in near]
-            matched_idf = sum(self.idf.get(t, 0.0) * qweights[t] for t in matched)
+            matched_idf = sum(mass[t] for t in matched)
             coverage = max(coverage, matched_idf / qtotal)
-            matched_best = max(
-                matched_best, sum(self.idf.get(t, 0.0) * qfull[t] for t in matched)
-            )
+            matched_best = max(matched_best, sum(full[t] for t in matched))
             if qpairs:
                 phrase = max(phrase, len(qpairs & f.pairs) / len(qpairs))
             elif len(f.tokens) == 1:  # one word: only a one-word field is the phrase
@@ -851,7 +855,6 @@ class SearchIndex:
             precision = max(precision, min(1.0, matched_idf / f.weight))
             if len(matched) == len(qweights) == len(f.token_set):
                 exact = 1.0
-        primary, secondary = self._primary[doc], self._secondary[doc]
         # Words found only far apart in a long name, and in no other field,
         # do not count: they describe different cases.
         scattered = {
@@ -861,9 +864,10 @@ class SearchIndex:
         }
         union = union_full = 0.0
         for t, w in qweights.items():
-            if t in primary and t not in scattered:
-                union += self.idf.get(t, 0.0) * w
-                union_full += self.idf.get(t, 0.0) * qfull[t]
+            if t in mass:
+                if t not in scattered:
+                    union += mass[t]
+                    union_full += full[t]
             elif t in secondary:
                 union += self.idf.get(t, 0.0) * w * SECONDARY
                 union_full += self.idf.get(t, 0.0) * qfull[t] * SECONDARY
