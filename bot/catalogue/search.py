@@ -282,6 +282,16 @@ def base_name(name: str) -> str:
     return _LEVEL_NOTE_RE.sub("", text).strip(" .;,")
 
 
+_NAMED_LEVELS = ("cap xa", "cap tinh", "cap huyen")
+
+
+def _named_level(folded_name: str) -> int:
+    """Rank of the level a (folded) name's level note mentions, commune first."""
+    note = _LEVEL_NOTE_RE.search(folded_name)
+    text = note.group(0) if note else ""
+    return next((i for i, lv in enumerate(_NAMED_LEVELS) if lv in text), 3)
+
+
 def _pairs(tokens: Sequence[str]) -> set:
     return set(zip(tokens, tokens[1:]))
 
@@ -607,10 +617,26 @@ class SearchIndex:
             p for fields in self._fields for f in fields for p in f.pairs
         }
         citizen = set(_LEVEL_RANK)
+        names_ = [fast_fold(p.name) for p in self.procedures]
         self._level_rank = [
             min((_LEVEL_RANK.get(lv, 2) for lv in p.levels), default=2)
             for p in self.procedures
         ]
+        # Within a family (one procedure run at several levels) the variant a
+        # citizen files at: commune, then province; then the one whose name
+        # says so ("(thực hiện tại cấp xã)" beside an old "cấp huyện" copy).
+        # Only where a name states its level: "Gia hạn nộp thuế" (tax) and
+        # "Thủ tục gia hạn nộp thuế" (customs) share a base name, not a procedure.
+        members: Dict[int, List[int]] = {}
+        for doc, fam in enumerate(self._family):
+            members.setdefault(fam, []).append(doc)
+        self._preferred: Dict[int, int] = {}  # doc -> its family's citizen variant
+        for docs in members.values():
+            if len(docs) > 1 and any(_LEVEL_NOTE_RE.search(names_[d]) for d in docs):
+                pick = min(
+                    docs, key=lambda d: (self._level_rank[d], _named_level(names_[d]), d)
+                )
+                self._preferred.update((d, pick) for d in docs)
         self._local = np.asarray(
             [bool(citizen & set(p.levels)) for p in self.procedures], dtype=float
         )
@@ -633,6 +659,29 @@ class SearchIndex:
         }
         self._prior = np.asarray([p.popularity for p in self.procedures], dtype=float)
         self._corrections: Dict[str, Tuple[str, float]] = {}
+
+    def _prefer_citizen_level(
+        self, ranked: List[Tuple[int, float]]
+    ) -> List[Tuple[int, float]]:
+        """Each family ranked once, as the variant a citizen files at.
+
+        Variants of one procedure differ only by the level that runs it; which
+        of them matched best depends on their keyword phrases, not on what
+        was asked. The others stay reachable by their code.
+        """
+        best: Dict[int, float] = {}  # citizen variant -> its family's best score
+        for doc, s in ranked:
+            pick = self._preferred.get(doc)
+            if pick is not None and s > best.get(pick, -1.0):
+                best[pick] = s
+        if not best:
+            return ranked
+        scores = {doc: s for doc, s in ranked if doc not in self._preferred}
+        scores.update(best)
+        return sorted(
+            scores.items(),
+            key=lambda kv: (-round(kv[1], 6), self._level_rank[kv[0]], kv[0]),
+        )
 
     def _inherited_aliases(self) -> Dict[int, set]:
         """Words of curated aliases, for the variants of a curated procedure.
@@ -971,7 +1020,7 @@ class SearchIndex:
             lift = best[0][1] - ranked[0][1] if best else 0.0
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
-        return ranked
+        return self._prefer_citizen_level(ranked)
 
     def _rank_readings(
         self,
