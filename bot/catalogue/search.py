@@ -634,7 +634,8 @@ class SearchIndex:
         for docs in members.values():
             if len(docs) > 1 and any(_LEVEL_NOTE_RE.search(names_[d]) for d in docs):
                 pick = min(
-                    docs, key=lambda d: (self._level_rank[d], _named_level(names_[d]), d)
+                    docs,
+                    key=lambda d: (self._level_rank[d], _named_level(names_[d]), d),
                 )
                 self._preferred.update((d, pick) for d in docs)
         self._local = np.asarray(
