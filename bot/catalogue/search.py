@@ -292,6 +292,31 @@ def _named_level(folded_name: str) -> int:
     return next((i for i, lv in enumerate(_NAMED_LEVELS) if lv in text), 3)
 
 
+#: Units of time after a number ("2 năm", "3 tháng"): the situation, not the
+#: request, and "nam" would match "Việt Nam".
+_TIME_UNITS = frozenset({"nam", "thang", "ngay", "tuan", "lan", "gio", "hom"})
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+
+def _strip_quantities(tokens: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """``tokens`` without spans of time ("2 năm", "3 tháng") and years."""
+    out = []
+    skip = False
+    for i, (accented, folded) in enumerate(tokens):
+        if skip:
+            skip = False
+            continue
+        if folded.isdigit():
+            nxt = tokens[i + 1][1] if i + 1 < len(tokens) else None
+            if nxt in _TIME_UNITS:
+                skip = True
+                continue
+            if _YEAR_RE.fullmatch(folded):
+                continue
+        out.append((accented, folded))
+    return out
+
+
 def _pairs(tokens: Sequence[str]) -> set:
     return set(zip(tokens, tokens[1:]))
 
@@ -644,6 +669,10 @@ class SearchIndex:
         names = [fast_fold(p.name) for p in self.procedures]
         self._online_only = np.asarray(["toan trinh" in n for n in names], dtype=float)
         self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
+        self._aspect_parent = self._aspect_parents()
+        self._aspect_children: Dict[int, List[Tuple[int, frozenset]]] = {}
+        for child, (parent, extra, _) in self._aspect_parent.items():
+            self._aspect_children.setdefault(parent, []).append((child, extra))
         # Inverted index: token -> doc ids and match weights, one bincount per query.
         postings: Dict[str, List[Tuple[int, float]]] = {}
         for doc in range(len(self.procedures)):
@@ -683,6 +712,34 @@ class SearchIndex:
             scores.items(),
             key=lambda kv: (-round(kv[1], 6), self._level_rank[kv[0]], kv[0]),
         )
+
+    def _aspect_parents(self) -> Dict[int, Tuple[int, frozenset, int]]:
+        """Variants of a curated procedure that differ from it by aspects.
+
+        "Đăng ký khai sinh có yếu tố nước ngoài" is "Đăng ký khai sinh" for a
+        foreign party: when the question asks for what the variant adds, the
+        variant is matched like its curated parent (names, aliases, prior).
+        Gives the parent, the aspects added and how many words longer the
+        variant's name is.
+        """
+        names = [
+            f" {' '.join(canonical_words(base_name(p.name)))} " for p in self.procedures
+        ]
+        parents = [
+            d
+            for d, p in enumerate(self.procedures)
+            if p.aliases and len(names[d].split()) >= 2
+        ]
+        found: Dict[int, Tuple[int, frozenset, int]] = {}
+        for doc, name in enumerate(names):
+            for parent in sorted(parents, key=lambda d: -len(names[d])):
+                if parent != doc and names[parent] != name and names[parent] in name:
+                    extra = self._aspects[doc][0] - self._aspects[parent][0]
+                    if extra:
+                        longer = len(name.split()) - len(names[parent].split())
+                        found[doc] = (parent, extra, longer)
+                    break
+        return found
 
     def _inherited_aliases(self) -> Dict[int, set]:
         """Words of curated aliases, for the variants of a curated procedure.
@@ -831,7 +888,7 @@ class SearchIndex:
     def _analyze_part(self, text: str) -> List[List[Term]]:
         """The literal reading of ``text`` and, if it differs, the portal's."""
         tokens = expand_pairs(tokens_of(text), self._known_pairs)
-        tokens = self._strip_phrases(tokens)
+        tokens = _strip_quantities(self._strip_phrases(tokens))
         variants = [(tokens, [1.0] * len(tokens))]
         grown: List[float] = []
         replaced = rewrite(tokens, self.terms.colloquial, grown)
@@ -970,8 +1027,18 @@ class SearchIndex:
         acc += self._prior * 1e-3  # ties: the more asked procedure first
         k = min(CANDIDATES, len(acc))
         top = np.argpartition(-acc, k - 1)[:k] if k < len(acc) else np.arange(len(acc))
+        pool = top.tolist() if only is None else list(only)
+        if asked and only is None:
+            # A curated procedure's variant the question asks for, which its
+            # own words may leave out of the pool ("khai sinh" + "quốc tịch Pháp").
+            pool += [
+                child
+                for doc in pool
+                for child, extra in self._aspect_children.get(doc, ())
+                if extra <= asked
+            ]
         scores = {}
-        for doc in top.tolist() if only is None else only:
+        for doc in dict.fromkeys(pool):
             if acc[doc] < 1e-2:
                 continue
             weights_here, full_here = qweights, qfull
@@ -988,8 +1055,18 @@ class SearchIndex:
                         weights_here[t] *= ACCENT_MISMATCH
                         full_here[t] *= ACCENT_MISMATCH
             best = self._score_doc(doc, weights_here, qpairs, qtotal, full_here)
+            prior = self._prior[doc]
+            parent, extra, longer = self._aspect_parent.get(doc, (None, None, 0))
+            if parent is not None and extra <= asked:
+                as_parent = self._score_doc(
+                    parent, weights_here, qpairs, qtotal, full_here
+                )
+                # The plainest variant first ("… có yếu tố nước ngoài" before
+                # "… có yếu tố nước ngoài tại khu vực biên giới").
+                best = max(best, as_parent - 1e-3 * longer)
+                prior = max(prior, self._prior[parent])
             if best > 0:
-                bonus = W_PRIOR * self._prior[doc] + W_LEVEL * self._local[doc]
+                bonus = W_PRIOR * prior + W_LEVEL * self._local[doc]
                 if self._online_only[doc]:
                     bonus += ONLINE_BONUS if online else -ONLINE_PENALTY
                 aspects, plain = self._aspects[doc]
