@@ -141,7 +141,10 @@ _ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren ma
 _WORD_RE = re.compile(r"\w+")
 # Words after which citizens state their request ("cần" and "thì" only with
 # their accents: "can", "thi" are also "căn" and "thi").
-_FOCUS_RE = re.compile(r"(?:^|[\s,.;:!?])(muốn|muon|giờ|gio|cần|xin|thì)(?=\s)")
+# Not after "có": "có cần mang … không" asks yes or no, the request is before.
+_FOCUS_RE = re.compile(
+    r"(?:^|[\s,.;:!?])(?<!có\s)(?<!co\s)(muốn|muon|giờ|gio|cần|xin|thì)(?=\s)"
+)
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
 _CONSONANT_BASE_Y_RE = re.compile(r"^([bcdghklmnpqrstvxđ]+)y$")
 _LEVEL_NOTE_RE = re.compile(
@@ -317,6 +320,44 @@ def _strip_quantities(tokens: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
     return out
 
 
+#: Words after which a message names papers to bring or compare with ("có
+#: cần mang cccd không", "ghi sai so với CCCD"): those papers are not the
+#: request, so the paper words named next weigh ``ATTACHED``.
+_ATTACH_MARKERS = (("mang",), ("kem",), ("so", "voi"), ("xuat", "trinh"))
+_PAPER_WORDS = frozenset(
+    "can cuoc cong dan chung minh nhan the ho khau so giay to khai sinh ban sao "
+    "anh chieu dinh danh".split()
+)
+_PAPER_JOINS = frozenset({"voi", "va", "hoac", "hay", "ca", "cua", "goc"})
+ATTACHED = 0.5
+
+
+def _attached(tokens: List[Tuple[str, str]], scale: List[float]) -> List[float]:
+    """``scale`` with paper words after an attachment marker weighed less."""
+    folded = [f for _, f in tokens]
+    out = list(scale)
+    for i, (accented, word) in enumerate(tokens):
+        marker = next(
+            (m for m in _ATTACH_MARKERS if tuple(folded[i : i + len(m)]) == m), None
+        )
+        # "mạng" typed without marks is "mang" too: "qua mang", "tren mang".
+        if marker is None or (
+            word == "mang"
+            and (accented != "mang" or (i and folded[i - 1] in ("qua", "tren")))
+        ):
+            continue
+        # The papers named next, joined by "với", "và", "hoặc"...
+        loose = 1  # one other word may come first ("mang theo", "mang cả")
+        for j in range(i + len(marker), len(folded)):
+            if folded[j] in _PAPER_WORDS:
+                out[j] = scale[j] * ATTACHED
+            elif folded[j] not in _PAPER_JOINS:
+                if not loose:
+                    break
+                loose -= 1
+    return out
+
+
 def _pairs(tokens: Sequence[str]) -> set:
     return set(zip(tokens, tokens[1:]))
 
@@ -404,6 +445,7 @@ def rewrite(
     tokens: List[Pair],
     rules: Dict[str, List[Rule]],
     weights: List[float] | None = None,
+    scale: List[float] | None = None,
 ) -> List[Pair] | None:
     """``tokens`` with known phrases replaced, or ``None`` if none occurs.
 
@@ -411,7 +453,8 @@ def rewrite(
     words are not looked up again. ``weights``, when given, receives one
     weight per output word: a phrase spelled out in more words counts about
     as much as the phrase did (``EXPANSION``), so "sổ đỏ" written as the
-    certificate's six-word name does not outweigh the rest of the question.
+    certificate's six-word name does not outweigh the rest of the question;
+    ``scale`` (one weight per input word) carries over to what replaces it.
     """
     out: List[Pair] = []
     changed = False
@@ -422,14 +465,15 @@ def rewrite(
                 out.extend((w, w) for w in rule[2])
                 if weights is not None and rule[2]:
                     grown = len(rule[2]) / len(rule[0])
-                    weights.extend([min(1.0, grown**-EXPANSION)] * len(rule[2]))
+                    told = min(scale[i : i + len(rule[0])]) if scale else 1.0
+                    weights.extend([told * min(1.0, grown**-EXPANSION)] * len(rule[2]))
                 i += len(rule[0])
                 changed = True
                 break
         else:
             out.append(tokens[i])
             if weights is not None:
-                weights.append(1.0)
+                weights.append(scale[i] if scale else 1.0)
             i += 1
     return out if changed else None
 
@@ -889,9 +933,10 @@ class SearchIndex:
         """The literal reading of ``text`` and, if it differs, the portal's."""
         tokens = expand_pairs(tokens_of(text), self._known_pairs)
         tokens = _strip_quantities(self._strip_phrases(tokens))
-        variants = [(tokens, [1.0] * len(tokens))]
+        attached = _attached(tokens, [1.0] * len(tokens))
+        variants = [(tokens, attached)]
         grown: List[float] = []
-        replaced = rewrite(tokens, self.terms.colloquial, grown)
+        replaced = rewrite(tokens, self.terms.colloquial, grown, attached)
         if replaced is not None:
             variants.append((replaced, grown))
         # In a message typed mostly with diacritics, a word typed without any

@@ -488,3 +488,21 @@ def test_spans_of_time_and_years_are_left_out(catalogue):
     ]
     assert "nam" not in words_of and "2019" not in words_of and "2" not in words_of
     assert "tam" in words_of
+
+
+def test_papers_to_bring_are_not_the_request(catalogue):
+    from bot.catalogue import search
+
+    # "có cần mang cccd với sổ hộ khẩu không": the identity card and the
+    # household book are what to bring, and "có cần" asks yes or no.
+    query = "chứng thực chữ ký ở xã có cần mang cccd với sổ hộ khẩu không"
+    assert top_code(catalogue, query) == "2.000884"
+    readings = catalogue.index.analyze(query)
+    weights = {w: wt for w, wt, *_ in readings[0]}
+    assert weights["cuoc"] == pytest.approx(search.ATTACHED)
+    assert weights["chung"] == 1.0
+    # In the portal's wording "sổ hộ khẩu" (thường trú) is still only brought.
+    assert all(wt < 1.0 for w, wt, *_ in readings[-1] if w in ("thuong", "tru"))
+    # "mang thai", "qua mạng" are not papers brought.
+    for text in ("nộp qua mang cccd", "đang mang thai làm cccd"):
+        assert all(wt == 1.0 for _, wt, *_ in catalogue.index.analyze(text)[0])
