@@ -141,6 +141,8 @@ _ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren ma
 _WORD_RE = re.compile(r"\w+")
 # Words after which citizens state their request ("cần" and "thì" only with
 # their accents: "can", "thi" are also "căn" and "thi").
+# A new sentence: "… ghi sai năm sinh. Đính chính sổ đỏ thì nộp ở đâu?"
+_SENTENCE_RE = re.compile(r"[.?!]+\s+(?=\w)")
 # Not after "có": "có cần mang … không" asks yes or no, the request is before.
 _FOCUS_RE = re.compile(
     r"(?:^|[\s,.;:!?])(?<!có\s)(?<!co\s)(muốn|muon|giờ|gio|cần|xin|thì)(?=\s)"
@@ -912,18 +914,22 @@ class SearchIndex:
 
         Long messages tell the situation first and ask last, after "muốn",
         "giờ", "cần", "xin" or "thì" ("hồi trước cưới có đăng ký nhưng mất
-        sổ, giờ đăng ký lại kết hôn"). The words before the last such marker
-        that has at least two words of substance on each side weigh
-        ``CONTEXT``.
+        sổ, giờ đăng ký lại kết hôn"), or in a sentence of its own ("… ghi sai
+        năm sinh. Đính chính sổ đỏ thì nộp ở đâu?"). The words before the last
+        such marker or sentence that has at least two words of substance on
+        each side weigh ``CONTEXT``.
         """
         text = normalize(query)
         # Only the last few markers: a message of nothing but "muốn muốn ..."
         # must not cost one analysis per marker.
-        for match in list(_FOCUS_RE.finditer(text))[-FOCUS_TRIES:][::-1]:
-            request = self._analyze_part(text[match.start(1) :])
+        starts = [m.start(1) for m in _FOCUS_RE.finditer(text)]
+        # Not after a question: "Xin … ở đâu ạ? Em đang ở trọ …" asks first.
+        starts += [m.end() for m in _SENTENCE_RE.finditer(text) if "?" not in m.group()]
+        for start in sorted(starts)[-FOCUS_TRIES:][::-1]:
+            request = self._analyze_part(text[start:])
             if len(request[0]) < 2:
                 continue  # "..., thì làm sao": nothing asked after the marker
-            situation = self._analyze_part(text[: match.start(1)])
+            situation = self._analyze_part(text[:start])
             if len(situation[0]) >= 2:
                 return [(situation, CONTEXT), (request, 1.0)]
             break

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.evaluate import evaluate, load_questions
-from bot.catalogue.search import SearchIndex, base_name, canonical, words
+from bot.catalogue.search import CONTEXT, SearchIndex, base_name, canonical, words
 
 DEV_SET = Path(__file__).parents[1] / "data" / "search_dev.yml"
 
@@ -506,3 +506,16 @@ def test_papers_to_bring_are_not_the_request(catalogue):
     # "mang thai", "qua mạng" are not papers brought.
     for text in ("nộp qua mang cccd", "đang mang thai làm cccd"):
         assert all(wt == 1.0 for _, wt, *_ in catalogue.index.analyze(text)[0])
+
+
+def test_the_last_sentence_asks_unless_a_question_came_first(catalogue):
+    told = (
+        "Mua nhà sang tên xong, sổ mới lại ghi sai năm sinh. Đính chính sổ đỏ nộp đâu?"
+    )
+    parts = catalogue.index._focus_parts(told)
+    assert [share for _, share in parts] == [CONTEXT, 1.0]
+    assert "dinh" in [w for w, *_ in parts[1][0][0]]
+    asked_first = (
+        "Xin giấy xác nhận độc thân ở đâu ạ? Em ở trọ Hà Nội, thường trú Nam Định"
+    )
+    assert len(catalogue.index._focus_parts(asked_first)) == 1

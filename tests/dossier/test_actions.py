@@ -35,16 +35,23 @@ def use_client(monkeypatch):
 
 async def check(code, text=None, lookups=None):
     dispatcher = CollectingDispatcher()
-    trk = tracker(text or code or "", "inform_dossier_code",
-                  slots={"dossier_code": code, "dossier_lookups": lookups or []})
+    trk = tracker(
+        text or code or "",
+        "inform_dossier_code",
+        slots={"dossier_code": code, "dossier_lookups": lookups or []},
+    )
     events = await ActionCheckDossier().run(dispatcher, trk, DOMAIN)
     return [m["response"] for m in dispatcher.messages], dispatcher.messages, events
 
 
 def validate(text, attempts=0):
     dispatcher = CollectingDispatcher()
-    trk = tracker(text, "inform_dossier_code", slots={"dossier_attempts": attempts},
-                  active_loop="dossier_form")
+    trk = tracker(
+        text,
+        "inform_dossier_code",
+        slots={"dossier_attempts": attempts},
+        active_loop="dossier_form",
+    )
     result = ValidateDossierForm().validate_dossier_code(text, dispatcher, trk, DOMAIN)
     return result, [m["response"] for m in dispatcher.messages]
 
