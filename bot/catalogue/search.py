@@ -696,14 +696,18 @@ class SearchIndex:
         # Within a family (one procedure run at several levels) the variant a
         # citizen files at: commune, then province; then the one whose name
         # says so ("(thực hiện tại cấp xã)" beside an old "cấp huyện" copy).
-        # Only where a name states its level: "Gia hạn nộp thuế" (tax) and
-        # "Thủ tục gia hạn nộp thuế" (customs) share a base name, not a procedure.
+        # Only where a name states its level or the levels do not overlap:
+        # "Gia hạn nộp thuế" (tax) and "Thủ tục gia hạn nộp thuế" (customs)
+        # share a base name, not a procedure.
         members: Dict[int, List[int]] = {}
         for doc, fam in enumerate(self._family):
             members.setdefault(fam, []).append(doc)
         self._preferred: Dict[int, int] = {}  # doc -> its family's citizen variant
         for docs in members.values():
-            if len(docs) > 1 and any(_LEVEL_NOTE_RE.search(names_[d]) for d in docs):
+            levels = [set(self.procedures[d].levels) for d in docs]
+            disjoint = sum(map(len, levels)) == len(set().union(*levels))
+            noted = any(_LEVEL_NOTE_RE.search(names_[d]) for d in docs)
+            if len(docs) > 1 and (noted or disjoint):
                 pick = min(
                     docs,
                     key=lambda d: (self._level_rank[d], _named_level(names_[d]), d),

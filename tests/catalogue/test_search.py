@@ -455,6 +455,10 @@ def test_each_family_is_ranked_once_as_the_citizen_variant(catalogue):
     codes = [h.procedure.code for h in catalogue.search(lost, 5)]
     assert codes[0] == "1.010386"
     assert "1.010385" not in codes and "1.001445" not in codes
+    # Same name at levels that do not overlap: the commune's variant.
+    move = "đang thuê đất trả tiền hàng năm muốn chuyển sang trả một lần"
+    codes = [h.procedure.code for h in catalogue.search(move, 5)]
+    assert codes[0] == "1.013950" and "1.013825" not in codes
     # Same base name, different procedures: tax and customs extensions.
     codes = [h.procedure.code for h in catalogue.search("xin gia hạn nộp thuế", 5)]
     assert {"1.008590", "1.013490"} <= set(codes)
