@@ -125,6 +125,9 @@ OOV_IDF = 0.35
 #: Query IDF mass beyond this counts only ``LONG_SLOPE``: long questions tell
 #: context that no procedure name holds.
 LONG_MASS, LONG_SLOPE = 16.0, 0.35
+#: Cost of a procedure only organizations file (no "Công dân Việt Nam" among
+#: who may file) when the question speaks of no business or organization.
+W_PERSON = 0.08
 #: Bonus for procedures citizens file locally (commune or province).
 W_LEVEL = 0.03
 #: Fully online variants yield to the ordinary one unless asked for, even
@@ -579,18 +582,29 @@ def load_keywords(path: Path = KEYWORDS_PATH) -> Dict[str, List[str]]:
     }
 
 
-def _secondary_texts(proc: Procedure) -> List[str]:
-    """A procedure's result documents and field, without parsing its details.
+def _unparsed(proc: Procedure) -> Tuple[List[str], str]:
+    """A procedure's result documents and field, and who may file it.
 
     The catalogue parses a record's details lazily; reading the stored JSON
     here keeps every record unparsed (fast load, small memory).
     """
     details = proc.__dict__.get("_details")
     if details is not None:
-        result = json.loads(details).get("result") or []
+        found = json.loads(details)
+        result, who = found.get("result") or [], found.get("who") or ""
     else:
-        result = proc.result or []
-    return [proc.field or "", *(r[:200] for r in result[:3])]
+        result, who = proc.result or [], proc.who or ""
+    return [proc.field or "", *(r[:200] for r in result[:3])], who
+
+
+#: Who may file, as the portal names individuals: a citizen's question is
+#: about a procedure they can file themselves, unless it speaks of a business.
+_PERSONS = ("Công dân Việt Nam", "Người Việt Nam định cư", "Người nước ngoài")
+_ORGANIZATION_RE = re.compile(
+    r"\b(?:cong ty|cty|doanh nghiep|dn|hop tac xa|htx|to chuc|co so|trung tam|"
+    r"ngan hang|nha truong|truong hoc|benh vien|chi nhanh|van phong|nha may|"
+    r"nha xuong|dai l[iy]|cua hang|tiem)\b"
+)
 
 
 class SearchIndex:
@@ -612,6 +626,7 @@ class SearchIndex:
         secondary_tokens: List[frozenset] = []
         families: Dict[str, int] = {}
         self._family: List[int] = []
+        self._person: List[bool] = []  # individuals may file it
         df: Dict[str, int] = {}
         self._accents: List[Dict[str, frozenset]] = []
         all_accents: Dict[str, set] = {}
@@ -644,7 +659,9 @@ class SearchIndex:
             field_tokens.append(fields)
             primary = {t for f in fields for t in f}
             secondary = set()
-            for text in _secondary_texts(proc):
+            texts, who = _unparsed(proc)
+            self._person.append(any(p in who for p in _PERSONS))
+            for text in texts:
                 pairs = tokens_of(text)
                 for accented, folded in pairs:
                     key = accent_key(accented) or folded
@@ -1054,6 +1071,7 @@ class SearchIndex:
         online: bool,
         asked: frozenset,
         only: Sequence[int] | None = None,
+        person: bool = False,
     ) -> Dict[int, float]:
         qweights: Dict[str, float] = {}
         qfull: Dict[str, float] = {}  # without the context share
@@ -1122,6 +1140,8 @@ class SearchIndex:
                 prior = max(prior, self._prior[parent])
             if best > 0:
                 bonus = W_PRIOR * prior + W_LEVEL * self._local[doc]
+                if person and not self._person[doc]:
+                    bonus -= W_PERSON
                 if self._online_only[doc]:
                     bonus += ONLINE_BONUS if online else -ONLINE_PENALTY
                 aspects, plain = self._aspects[doc]
@@ -1142,14 +1162,15 @@ class SearchIndex:
         asked = self.terms.aspects_of(words(query or ""), query=True).union(
             *(self.terms.aspects_of([w for w, *_ in r], query=True) for r in readings)
         )
-        ranked = self._rank_readings(readings, online, asked)
+        person = not _ORGANIZATION_RE.search(fast_fold(query or ""))
+        ranked = self._rank_readings(readings, online, asked, person=person)
         if split and ranked:
             # The request decides the order; how well the catalogue fits the
             # message as a whole decides how sure the answer is. The whole
             # message is scored on the leading candidates only (cheap).
             whole, _ = self._analyze(query or "", focus=False)
             pool = [doc for doc, _ in ranked[:LIFT_POOL]]
-            best = self._rank_readings(whole, online, asked, pool)
+            best = self._rank_readings(whole, online, asked, pool, person)
             lift = best[0][1] - ranked[0][1] if best else 0.0
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
@@ -1161,9 +1182,12 @@ class SearchIndex:
         online: bool,
         asked: frozenset,
         only: Sequence[int] | None = None,
+        person: bool = False,
     ) -> List[Tuple[int, float]]:
         """Procedures ranked by their best reading, with the readings blended."""
-        per_reading = [self._score_reading(r, online, asked, only) for r in readings]
+        per_reading = [
+            self._score_reading(r, online, asked, only, person) for r in readings
+        ]
         scores: Dict[int, float] = {}
         for found in per_reading:
             for doc, s in found.items():
@@ -1178,7 +1202,7 @@ class SearchIndex:
                     missed = [doc for doc in lead if doc not in found]
                     if missed:
                         found.update(
-                            self._score_reading(reading, online, asked, missed)
+                            self._score_reading(reading, online, asked, missed, person)
                         )
             # A procedure both readings agree on beats one that only one
             # reading (the literal words, or the portal's) happens to fit.

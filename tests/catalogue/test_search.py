@@ -523,3 +523,13 @@ def test_the_last_sentence_asks_unless_a_question_came_first(catalogue):
         "Xin giấy xác nhận độc thân ở đâu ạ? Em ở trọ Hà Nội, thường trú Nam Định"
     )
     assert len(catalogue.index._focus_parts(asked_first)) == 1
+
+
+def test_a_citizen_is_answered_with_what_citizens_file(catalogue):
+    # Owners have their motorbike's exhaust tested (1.013101); inspection
+    # centres are licensed (1.013105). The centre's licence is found when the
+    # question speaks of a centre.
+    owner = "kiểm định khí thải cho xe máy của tôi"
+    assert top_code(catalogue, owner) == "1.013101"
+    centre = "trung tâm đăng kiểm xin giấy chứng nhận đủ điều kiện kiểm định khí thải"
+    assert top_code(catalogue, centre) == "1.013105"
