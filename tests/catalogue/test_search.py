@@ -44,6 +44,8 @@ def test_with_and_without_diacritics(catalogue, accented, plain, code):
         ("passport", "1.001456"),
         ("đổi cccd", "1.014063"),
         ("mất gplx", "3.000348"),
+        ("gia han cchn thu y", "2.001064"),
+        ("đktt cho con", "1.004222"),
     ],
 )
 def test_abbreviations_and_colloquial_names(catalogue, query, code):
