@@ -228,6 +228,7 @@ def tokens_of(text: str) -> List[Tuple[str, str]]:
 
 
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_TONE_MARKS = "".join(sorted(_TONES))
 
 
 @lru_cache(maxsize=65536)
@@ -679,6 +680,10 @@ class SearchIndex:
             for tok, keys in accents.items():
                 all_accents.setdefault(tok, set()).update(keys)
         self._all_accents = {k: frozenset(v) for k, v in all_accents.items()}
+        self._all_letters = {
+            k: frozenset(key.rstrip(_TONE_MARKS) for key in v)
+            for k, v in all_accents.items()
+        }
         n = max(1, len(self.procedures))
         self.idf = {t: math.log(1.0 + n / c) for t, c in df.items()}
         self.max_idf = math.log(1.0 + n / 0.5)
@@ -1081,7 +1086,11 @@ class SearchIndex:
         for tok, w, key, share in reading:
             qmass[tok] = max(w * share * self.idf.get(tok, oov), qmass.get(tok, 0.0))
             if key and tok in self._all_accents and key not in self._all_accents[tok]:
-                w *= ACCENT_UNKNOWN  # another word that folds the same ("mưa")
+                # Only the tone differs from a word the catalogue uses ("giây"
+                # for "giấy"): a slip, read as if typed without marks. Other
+                # letters ("mưa" for "mua"): another word that folds the same.
+                if key.rstrip(_TONE_MARKS) not in self._all_letters[tok]:
+                    w *= ACCENT_UNKNOWN
                 key = None
             qweights[tok] = max(w * share, qweights.get(tok, 0.0))
             qfull[tok] = max(w, qfull.get(tok, 0.0))

@@ -215,6 +215,16 @@ def test_accent_no_procedure_uses_is_not_a_match(catalogue):
     assert catalogue.resolve("mai hà nội có mưa không").status == "none"
 
 
+def test_a_tone_typed_wrong_reads_as_the_word_without_marks(catalogue):
+    # "chiêu" is "chiếu" with another tone: a slip, scored as if typed without
+    # marks ("lam ho chieu"), not as another word.
+    slip = catalogue.search("làm hộ chiêu ở đâu", 1)[0]
+    plain = catalogue.search("lam ho chieu o dau", 1)[0]
+    assert slip.procedure.code == plain.procedure.code == "1.001456"
+    assert slip.score == pytest.approx(plain.score)
+    assert catalogue.resolve("đăng kí kêt hôn").status == "confident"
+
+
 def test_ordinary_variant_wins_unless_online_or_foreign_is_asked(catalogue):
     codes = [h.procedure.code for h in catalogue.search("cấp lại đăng ký xe", 5)]
     assert codes.index("1.013082") < codes.index("1.013080")  # toàn trình later
