@@ -50,7 +50,7 @@ test: $(STAMP) lint validate $(MODEL) browser-deps
 	$(PY) -m pytest -q -ra
 
 eval: $(MODEL)
-	$(PY) -m bot.catalogue.evaluate tests/data/search_eval.yml
+	$(PY) -m bot.catalogue.evaluate tests/data/search_eval.yml --tone-slips
 	$(PY) -m bot.nlu.evaluate --model $(MODEL) --test tests/data/nlu_test.yml
 
 bench: $(MODEL)

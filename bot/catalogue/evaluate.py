@@ -7,14 +7,17 @@ Usage::
 The file holds ``questions: [{q: ..., code: ...}]``; ``code: null`` marks a
 question about no procedure, which should resolve to "none". Prints top-1 and
 top-3 accuracy overall and for questions typed without diacritics, how the
-resolver decided, and every miss.
+resolver decided, and every miss; with ``--tone-slips`` also the accuracy on
+the accented questions with two words' tones mistyped (seeded).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List
@@ -82,6 +85,33 @@ def load_questions(path: Path) -> List[Dict[str, Any]]:
     return questions
 
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_VOWELS = frozenset("aeiouy")
+
+
+def with_tone_slips(question: str, rng: random.Random, words: int = 2) -> str:
+    """``question`` with the tone of up to ``words`` accented words changed.
+
+    Citizens type fast on phones: "giây khai sinh", "đăng kí kêt hôn". Only
+    the tone changes (or goes); the letters, "ư" or "đ" included, stay.
+    """
+    tokens = question.split(" ")
+    marked = [i for i, t in enumerate(tokens) if t.isalpha() and fold(t) != t.lower()]
+    for i in rng.sample(marked, min(words, len(marked))):
+        decomposed = unicodedata.normalize("NFD", tokens[i])
+        old = next((c for c in decomposed if c in _TONES), "")
+        base = "".join(c for c in decomposed if c not in _TONES)
+        new = rng.choice([t for t in (*_TONES, "") if t != old])
+        at = next((j for j, c in enumerate(base) if c.lower() in _VOWELS), None)
+        if at is not None:
+            # After the first vowel's own marks (the circumflex of "ê" ...).
+            end = at + 1
+            while end < len(base) and unicodedata.combining(base[end]):
+                end += 1
+            tokens[i] = unicodedata.normalize("NFC", base[:end] + new + base[end:])
+    return " ".join(tokens)
+
+
 def evaluate(questions: List[Dict[str, Any]], catalogue: Catalogue) -> Report:
     """Run every question through search and resolve."""
     report = Report()
@@ -127,17 +157,39 @@ def main(argv: List[str] | None = None) -> int:
         "questions", type=Path, help="YAML file with a 'questions' list"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--tone-slips",
+        action="store_true",
+        help="also measure with the tone of two words of each accented question "
+        "changed (seeded), as citizens mistype on phones",
+    )
     args = parser.parse_args(argv)
     try:
         questions = load_questions(args.questions)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(questions, load_catalogue())
+    catalogue = load_catalogue()
+    report = evaluate(questions, catalogue)
     if args.json:
         print(json.dumps(asdict(report), ensure_ascii=False, indent=1))
     else:
         print("\n".join(report.lines()))
+    if args.tone_slips:
+        accented = [
+            item
+            for item in questions
+            if item.get("code") and fold(str(item["q"])) != normalize(str(item["q"]))
+        ]
+        rng = random.Random(2026)
+        slipped = [{**it, "q": with_tone_slips(str(it["q"]), rng)} for it in accented]
+        clean, typed = evaluate(accented, catalogue), evaluate(slipped, catalogue)
+        print(
+            f"accented questions: {clean.questions}, top1 "
+            f"{clean.rate(clean.top1, clean.questions):.3f}; with two tones "
+            f"slipped: top1 {typed.rate(typed.top1, typed.questions):.3f}, "
+            f"top3 {typed.rate(typed.top3, typed.questions):.3f}"
+        )
     return 0
 
 

@@ -38,3 +38,22 @@ def test_bad_file(tmp_path, capsys):
     assert evaluate.main([str(_write(tmp_path, "foo: 1\n"))]) == 2
     assert evaluate.main([str(tmp_path / "missing.yml")]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_tone_slips_change_tones_only(tmp_path, capsys):
+    import random
+
+    from bot.text import fold
+
+    question = "đăng ký kết hôn ở phường nào"
+    slipped = evaluate.with_tone_slips(question, random.Random(3))
+    assert slipped != question and fold(slipped) == fold(question)
+    changed = [a != b for a, b in zip(slipped.split(), question.split())]
+    assert 1 <= sum(changed) <= 2
+    assert evaluate.with_tone_slips(question, random.Random(3)) == slipped
+    assert evaluate.with_tone_slips("dang ky ket hon", random.Random(3)) == (
+        "dang ky ket hon"
+    )
+    path = _write(tmp_path, "questions:\n  - {q: 'làm hộ chiếu', code: '1.001456'}\n")
+    assert evaluate.main([str(path), "--tone-slips"]) == 0
+    assert "with two tones slipped: top1" in capsys.readouterr().out
