@@ -30,11 +30,11 @@ procedures within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn
 là...?"), and so is a best score under ``CONFIDENT_FROM``. The thresholds
 were set on ``tests/data/search_dev.yml`` and ``search_dev2.yml``.
 Procedures whose names differ only by the level that runs them ("(thực hiện tại
-cấp tỉnh)" / "(… cấp trung ương)") form a family; the commune or province variant
-is ranked first and siblings never make a result ambiguous. Procedures a
-citizen files at the commune or province get a small bonus over ministry-only
-ones, and a fully online variant ("toàn trình") yields to the ordinary one
-unless the question asks for online filing.
+cấp tỉnh)" / "(… cấp trung ương)") form a family; it is ranked once, as the
+commune or province variant, and siblings never make a result ambiguous.
+Procedures a citizen files at the commune or province get a small bonus over
+ministry-only ones, and a fully online variant ("toàn trình") yields to the
+ordinary one unless the question asks for online filing.
 
 Siblings that share their words differ in what they do to the object ("cấp
 lại", "cấp đổi", "điều chỉnh", "xóa") and for whom ("có yếu tố nước ngoài").
@@ -42,7 +42,16 @@ These aspects are read from names and questions (``aspects`` in
 ``search_terms.yml``); a procedure whose aspects agree with the question's is
 preferred. Variants of a curated procedure ("Đăng ký kết hôn có yếu tố nước
 ngoài") inherit its alias words at half weight, so the curated one does not win
-on its aliases alone.
+on its aliases alone; when the question asks for what the variant adds ("chồng
+em quốc tịch Pháp"), the variant is matched like its curated parent.
+
+Citizens tell more than they ask. The request is the last part after a marker
+("muốn", "giờ", "cần", "xin", "thì") or the last sentence, unless a question
+came first; papers to bring or compare with ("có cần mang cccd không") weigh
+half; spans of time ("2 năm") and years are left out. A procedure only
+organizations file yields to one citizens file unless the question speaks of a
+business. An accented word whose tone alone differs from a catalogue word
+("giây" for "giấy") is read as if typed without marks.
 """
 
 from __future__ import annotations
