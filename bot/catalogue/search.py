@@ -46,7 +46,7 @@ on its aliases alone; when the question asks for what the variant adds ("chồng
 em quốc tịch Pháp"), the variant is matched like its curated parent.
 
 Citizens tell more than they ask. The request is the last part after a marker
-("muốn", "giờ", "cần", "xin", "thì") or the last sentence, unless a question
+("muốn", "giờ", "cần", "xin") or the last sentence, unless a question
 came first; papers to bring or compare with ("có cần mang cccd không") weigh
 half; spans of time ("2 năm") and years are left out. A procedure only
 organizations file yields to one citizens file unless the question speaks of a
@@ -102,6 +102,10 @@ FOCUS_TRIES = 3
 LIFT_POOL = 10
 #: Weight of the situation told before the request in a long message.
 CONTEXT = 0.5
+#: A story of ``LONG_STORY`` words or more carries the substance ("Bố tôi mất
+#: hôm 20/11 … giờ muốn làm giấy chứng tử. Cần mang giấy tờ gì, bao lâu?"):
+#: it weighs ``LONG_CONTEXT``.
+LONG_STORY, LONG_CONTEXT = 20, 0.8
 #: A phrase rewritten into k times as many words weighs k**-EXPANSION per word.
 EXPANSION = 0.5
 #: Weight of a word matched only after spelling correction.
@@ -151,13 +155,16 @@ _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
 _ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren mang)\b")
 
 _WORD_RE = re.compile(r"\w+")
-# Words after which citizens state their request ("cần" and "thì" only with
-# their accents: "can", "thi" are also "căn" and "thi").
+# Words after which citizens state their request ("cần" only with its accents:
+# "can" is also "căn"). Not "thì": "làm lại bằng thì nộp ở đâu" asks before it.
 # A new sentence: "… ghi sai năm sinh. Đính chính sổ đỏ thì nộp ở đâu?"
 _SENTENCE_RE = re.compile(r"[.?!]+\s+(?=\w)")
 # Not after "có": "có cần mang … không" asks yes or no, the request is before.
 _FOCUS_RE = re.compile(
-    r"(?:^|[\s,.;:!?])(?<!có\s)(?<!co\s)(muốn|muon|giờ|gio|cần|xin|thì)(?=\s)"
+    r"(?:^|[\s,.;:!?])(?<!có\s)(?<!co\s)(muốn|muon|giờ|gio|cần|xin)(?=\s)"
+    # "cần mang gì", "cần những giấy tờ gì": what to bring, not the request.
+    r"(?!\s+(?:mang|đem|dem|những|nhung|gì|gi|j|chuẩn bị|chuan bi|giấy tờ|giay to|"
+    r"bao|mấy|may|nộp|nop|làm gì|lam gi|hỏi|hoi)\b)"
 )
 _CONSONANT_Y_RE = re.compile(r"([bcdghklmnpqrstvx]+)y")
 _CONSONANT_BASE_Y_RE = re.compile(r"^([bcdghklmnpqrstvxđ]+)y$")
@@ -948,7 +955,7 @@ class SearchIndex:
         """The query's readings per part: the situation, then the request.
 
         Long messages tell the situation first and ask last, after "muốn",
-        "giờ", "cần", "xin" or "thì" ("hồi trước cưới có đăng ký nhưng mất
+        "giờ", "cần" or "xin" ("hồi trước cưới có đăng ký nhưng mất
         sổ, giờ đăng ký lại kết hôn"), or in a sentence of its own ("… ghi sai
         năm sinh. Đính chính sổ đỏ thì nộp ở đâu?"). The words before the last
         such marker or sentence that has at least two words of substance on
@@ -963,10 +970,11 @@ class SearchIndex:
         for start in sorted(starts)[-FOCUS_TRIES:][::-1]:
             request = self._analyze_part(text[start:])
             if len(request[0]) < 2:
-                continue  # "..., thì làm sao": nothing asked after the marker
+                continue  # "..., cần gì": nothing asked after the marker
             situation = self._analyze_part(text[:start])
             if len(situation[0]) >= 2:
-                return [(situation, CONTEXT), (request, 1.0)]
+                share = CONTEXT if len(situation[0]) < LONG_STORY else LONG_CONTEXT
+                return [(situation, share), (request, 1.0)]
             break
         return [(self._analyze_part(query), 1.0)]
 

@@ -545,3 +545,25 @@ def test_a_citizen_is_answered_with_what_citizens_file(catalogue):
     assert top_code(catalogue, owner) == "1.013101"
     centre = "trung tâm đăng kiểm xin giấy chứng nhận đủ điều kiện kiểm định khí thải"
     assert top_code(catalogue, centre) == "1.013105"
+
+
+def test_asking_what_to_bring_or_how_is_not_where_the_request_starts(catalogue):
+    index = catalogue.index
+    # "thì" and "cần mang / cần những / cần mấy" introduce the how, not the what.
+    for message in (
+        "làm lại bằng lái thì nộp online được không",
+        "đăng ký kết hôn ở phường, cần mang những giấy tờ gì",
+        "lập di chúc ở phường, cần mấy người làm chứng",
+    ):
+        assert len(index._focus_parts(message)) == 1, message
+    assert len(index._focus_parts("mất sổ đỏ rồi, giờ xin cấp lại")) == 2
+
+
+def test_a_long_story_weighs_more_than_a_short_one(catalogue):
+    from bot.catalogue.search import LONG_CONTEXT, LONG_STORY
+
+    short = catalogue.index._focus_parts("mất sổ đỏ rồi, giờ xin cấp lại")
+    assert short[0][1] == CONTEXT
+    story = " ".join(["bố tôi mất hôm qua tại nhà riêng ở phường Bạch Mai"] * 4)
+    long = catalogue.index._focus_parts(story + ", giờ muốn làm giấy chứng tử")
+    assert len(long[0][0][0]) >= LONG_STORY and long[0][1] == LONG_CONTEXT
