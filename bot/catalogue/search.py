@@ -79,6 +79,9 @@ KEYWORDS_PATH = Path(__file__).with_name("search_keywords.yml")
 
 #: Below this score nothing fits: the bot hands off to the hotline.
 NONE_BELOW = 0.5
+#: From this many words on, a message's best match is "none" only below
+#: ``LONG_NONE_BELOW``.
+LONG_MESSAGE, LONG_NONE_BELOW = 20, 0.45
 #: Two different procedures closer than this are ambiguous.
 AMBIGUOUS_GAP = 0.06
 #: A best score below this is only a guess: offer the top choices.
@@ -1258,7 +1261,12 @@ class SearchIndex:
         ``CONFIDENT_FROM``, make the answer a choice among the top ones.
         """
         ranked = self._ranked(query)
-        if not ranked or ranked[0][1] < NONE_BELOW:
+        none_below = NONE_BELOW
+        if len(words(query or "")) >= LONG_MESSAGE:
+            # Long messages score lower (most of their words tell the story):
+            # a fair match is offered as a choice, not turned down.
+            none_below = LONG_NONE_BELOW
+        if not ranked or ranked[0][1] < none_below:
             hits = [SearchHit(self.procedures[d], round(s, 4)) for d, s in ranked[:3]]
             return Resolution("none", None, hits)
         best_doc, best = ranked[0]

@@ -568,3 +568,19 @@ def test_a_long_story_weighs_more_than_a_short_one(catalogue):
     story = " ".join(["bố tôi mất hôm qua tại nhà riêng ở phường Bạch Mai"] * 4)
     long = catalogue.index._focus_parts(story + ", giờ muốn làm giấy chứng tử")
     assert len(long[0][0][0]) >= LONG_STORY and long[0][1] == LONG_CONTEXT
+
+
+def test_a_long_message_with_a_fair_match_is_offered_choices(catalogue, monkeypatch):
+    from bot.catalogue import search
+
+    message = (
+        "Bố tôi năm nay 78 tuổi, ông mất ở bệnh viện tuần trước, gia đình đã lo "
+        "xong đám tang. Giờ con cháu muốn làm giấy chứng tử cho ông ở phường"
+    )
+    best = catalogue.search(message, 1)[0]
+    assert best.procedure.code == "1.000656"
+    assert search.LONG_NONE_BELOW <= best.score < search.NONE_BELOW
+    assert catalogue.resolve(message).status != "none"
+    # The same score on a short message is still "none".
+    monkeypatch.setattr(search, "LONG_MESSAGE", 1000)
+    assert catalogue.resolve(message).status == "none"
