@@ -46,6 +46,7 @@ def test_with_and_without_diacritics(catalogue, accented, plain, code):
         ("mất gplx", "3.000348"),
         ("gia han cchn thu y", "2.001064"),
         ("đktt cho con", "1.004222"),
+        ("bố mất rồi, giờ đổi chủ hộ sang mẹ", "1.010039"),
     ],
 )
 def test_abbreviations_and_colloquial_names(catalogue, query, code):
