@@ -24,6 +24,7 @@ from typing import Any, Dict, List
 
 import yaml
 
+from bot.catalogue.search import TONE_MARKS
 from bot.catalogue.store import Catalogue, load_catalogue, normalize_code
 from bot.text import fold, normalize
 
@@ -85,7 +86,6 @@ def load_questions(path: Path) -> List[Dict[str, Any]]:
     return questions
 
 
-_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 _VOWELS = frozenset("aeiouy")
 
 
@@ -99,9 +99,9 @@ def with_tone_slips(question: str, rng: random.Random, words: int = 2) -> str:
     marked = [i for i, t in enumerate(tokens) if t.isalpha() and fold(t) != t.lower()]
     for i in rng.sample(marked, min(words, len(marked))):
         decomposed = unicodedata.normalize("NFD", tokens[i])
-        old = next((c for c in decomposed if c in _TONES), "")
-        base = "".join(c for c in decomposed if c not in _TONES)
-        new = rng.choice([t for t in (*_TONES, "") if t != old])
+        old = next((c for c in decomposed if c in TONE_MARKS), "")
+        base = "".join(c for c in decomposed if c not in TONE_MARKS)
+        new = rng.choice([t for t in (*TONE_MARKS, "") if t != old])
         at = next((j for j, c in enumerate(base) if c.lower() in _VOWELS), None)
         if at is not None:
             # After the first vowel's own marks (the circumflex of "ê" ...).

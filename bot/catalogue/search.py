@@ -247,7 +247,7 @@ def tokens_of(text: str) -> List[Tuple[str, str]]:
 
 
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_TONE_MARKS = "".join(sorted(_TONES))
+TONE_MARKS = "".join(sorted(_TONES))
 
 
 @lru_cache(maxsize=65536)
@@ -650,6 +650,10 @@ class SearchIndex:
         df: Dict[str, int] = {}
         self._accents: List[Dict[str, frozenset]] = []
         all_accents: Dict[str, set] = {}
+        # Base names between spaces, to find one inside another.
+        self._padded_names = [
+            f" {' '.join(canonical_words(base_name(p.name)))} " for p in self.procedures
+        ]
         inherited = self._inherited_aliases()
         for doc, proc in enumerate(self.procedures):
             accents: Dict[str, set] = {}
@@ -700,7 +704,7 @@ class SearchIndex:
                 all_accents.setdefault(tok, set()).update(keys)
         self._all_accents = {k: frozenset(v) for k, v in all_accents.items()}
         self._all_letters = {
-            k: frozenset(key.rstrip(_TONE_MARKS) for key in v)
+            k: frozenset(key.rstrip(TONE_MARKS) for key in v)
             for k, v in all_accents.items()
         }
         n = max(1, len(self.procedures))
@@ -729,7 +733,7 @@ class SearchIndex:
             p for fields in self._fields for f in fields for p in f.pairs
         }
         citizen = set(_LEVEL_RANK)
-        names_ = [fast_fold(p.name) for p in self.procedures]
+        names = [fast_fold(p.name) for p in self.procedures]
         self._level_rank = [
             min((_LEVEL_RANK.get(lv, 2) for lv in p.levels), default=2)
             for p in self.procedures
@@ -747,17 +751,16 @@ class SearchIndex:
         for docs in members.values():
             levels = [set(self.procedures[d].levels) for d in docs]
             disjoint = sum(map(len, levels)) == len(set().union(*levels))
-            noted = any(_LEVEL_NOTE_RE.search(names_[d]) for d in docs)
+            noted = any(_LEVEL_NOTE_RE.search(names[d]) for d in docs)
             if len(docs) > 1 and (noted or disjoint):
                 pick = min(
                     docs,
-                    key=lambda d: (self._level_rank[d], _named_level(names_[d]), d),
+                    key=lambda d: (self._level_rank[d], _named_level(names[d]), d),
                 )
                 self._preferred.update((d, pick) for d in docs)
         self._local = np.asarray(
             [bool(citizen & set(p.levels)) for p in self.procedures], dtype=float
         )
-        names = [fast_fold(p.name) for p in self.procedures]
         self._online_only = np.asarray(["toan trinh" in n for n in names], dtype=float)
         self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
         self._aspect_parent = self._aspect_parents()
@@ -781,6 +784,13 @@ class SearchIndex:
         self._prior = np.asarray([p.popularity for p in self.procedures], dtype=float)
         self._corrections: Dict[str, Tuple[str, float]] = {}
 
+    def _by_score(self, scores: Dict[int, float]) -> List[Tuple[int, float]]:
+        """Best first; near-equal scores by level (commune first), then doc."""
+        return sorted(
+            scores.items(),
+            key=lambda kv: (-round(kv[1], 6), self._level_rank[kv[0]], kv[0]),
+        )
+
     def _prefer_citizen_level(
         self, ranked: List[Tuple[int, float]]
     ) -> List[Tuple[int, float]]:
@@ -799,10 +809,7 @@ class SearchIndex:
             return ranked
         scores = {doc: s for doc, s in ranked if doc not in self._preferred}
         scores.update(best)
-        return sorted(
-            scores.items(),
-            key=lambda kv: (-round(kv[1], 6), self._level_rank[kv[0]], kv[0]),
-        )
+        return self._by_score(scores)
 
     def _aspect_parents(self) -> Dict[int, Tuple[int, frozenset, int]]:
         """Variants of a curated procedure that differ from it by aspects.
@@ -813,17 +820,18 @@ class SearchIndex:
         Gives the parent, the aspects added and how many words longer the
         variant's name is.
         """
-        names = [
-            f" {' '.join(canonical_words(base_name(p.name)))} " for p in self.procedures
-        ]
-        parents = [
-            d
-            for d, p in enumerate(self.procedures)
-            if p.aliases and len(names[d].split()) >= 2
-        ]
+        names = self._padded_names
+        parents = sorted(
+            (
+                d
+                for d, p in enumerate(self.procedures)
+                if p.aliases and len(names[d].split()) >= 2
+            ),
+            key=lambda d: -len(names[d]),
+        )
         found: Dict[int, Tuple[int, frozenset, int]] = {}
         for doc, name in enumerate(names):
-            for parent in sorted(parents, key=lambda d: -len(names[d])):
+            for parent in parents:
                 if parent != doc and names[parent] != name and names[parent] in name:
                     extra = self._aspects[doc][0] - self._aspects[parent][0]
                     if extra:
@@ -841,9 +849,7 @@ class SearchIndex:
         that procedure's alias words as secondary words (half weight), so the
         curated one does not win on its aliases alone.
         """
-        names = [
-            f" {' '.join(canonical_words(base_name(p.name)))} " for p in self.procedures
-        ]
+        names = self._padded_names
         curated = []
         for proc, name in zip(self.procedures, names):
             if proc.aliases and len(name.split()) >= 2:
@@ -1109,7 +1115,7 @@ class SearchIndex:
                 # Only the tone differs from a word the catalogue uses ("giây"
                 # for "giấy"): a slip, read as if typed without marks. Other
                 # letters ("mưa" for "mua"): another word that folds the same.
-                if key.rstrip(_TONE_MARKS) not in self._all_letters[tok]:
+                if key.rstrip(TONE_MARKS) not in self._all_letters[tok]:
                     w *= ACCENT_UNKNOWN
                 key = None
             qweights[tok] = max(w * share, qweights.get(tok, 0.0))
@@ -1185,13 +1191,14 @@ class SearchIndex:
         code = normalize_code(query)
         if code in self._by_code and re.search(r"\d\.\d{6}", query or ""):
             return [(self._by_code[code], 1.0)]
-        online = bool(_ONLINE_RE.search(fast_fold(query or "")))
+        folded = fast_fold(query or "")
+        online = bool(_ONLINE_RE.search(folded))
+        person = not _ORGANIZATION_RE.search(folded)
         readings, split = self._analyze(query or "", focus)
         # Aspects are read before question words are dropped ("làm lại").
-        asked = self.terms.aspects_of(words(query or ""), query=True).union(
+        asked = self.terms.aspects_of(canonical_words(folded), query=True).union(
             *(self.terms.aspects_of([w for w, *_ in r], query=True) for r in readings)
         )
-        person = not _ORGANIZATION_RE.search(fast_fold(query or ""))
         ranked = self._rank_readings(readings, online, asked, person=person)
         if split and ranked:
             # The request decides the order; how well the catalogue fits the
@@ -1238,10 +1245,7 @@ class SearchIndex:
             for doc, s in scores.items():
                 low = min(found.get(doc, 0.0) for found in per_reading)
                 scores[doc] = s - BLEND * (s - low)
-        return sorted(
-            scores.items(),
-            key=lambda kv: (-round(kv[1], 6), self._level_rank[kv[0]], kv[0]),
-        )
+        return self._by_score(scores)
 
     # ------------------------------------------------------------------- API
 
