@@ -24,7 +24,7 @@ from typing import Any, Dict, List
 
 import yaml
 
-from bot.catalogue.search import TONE_MARKS
+from bot.catalogue.search import TONE_MARKS, base_name
 from bot.catalogue.store import Catalogue, load_catalogue, normalize_code
 from bot.text import fold, normalize
 
@@ -43,6 +43,8 @@ class Report:
     negatives: int = 0
     negatives_none: int = 0
     unknown_codes: List[str] = field(default_factory=list)
+    #: Misses by where the expected code ranked and how it relates to the top.
+    miss_kinds: Dict[str, int] = field(default_factory=dict)
     misses: List[Dict[str, Any]] = field(default_factory=list)
 
     def rate(self, hits: int, total: int) -> float:
@@ -67,6 +69,11 @@ class Report:
             out.append(
                 f"not-a-procedure questions resolved to none: "
                 f"{self.negatives_none}/{self.negatives}"
+            )
+        if self.miss_kinds:
+            out.append(
+                "misses by kind: "
+                + ", ".join(f"{k}={v}" for k, v in sorted(self.miss_kinds.items()))
             )
         if self.unknown_codes:
             out.append(f"expected codes not in the catalogue: {self.unknown_codes}")
@@ -112,6 +119,30 @@ def with_tone_slips(question: str, rng: random.Random, words: int = 2) -> str:
     return " ".join(tokens)
 
 
+def miss_kinds(query: str, expected: str, catalogue: Catalogue) -> List[str]:
+    """Kinds of a top-1 miss, to tell near misses from lost questions.
+
+    ``rank 2-3`` / ``rank 4-10`` / ``rank >10`` say where the expected
+    procedure ranked; ``same name`` that the top one bears its name (a
+    duplicate or level copy); ``curated`` that the expected one has a curated
+    entry, ``top curated`` that the top one has; ``none`` that nothing was
+    found.
+    """
+    codes = [h.procedure.code for h in catalogue.search(query, top=10)]
+    if not codes:
+        return ["none"]
+    rank = codes.index(expected) + 1 if expected in codes else 11
+    kinds = ["rank 2-3" if rank <= 3 else "rank 4-10" if rank <= 10 else "rank >10"]
+    top, want = catalogue.get(codes[0]), catalogue.get(expected)
+    if top and want and base_name(top.name) == base_name(want.name):
+        kinds.append("same name")
+    if want and want.aliases:
+        kinds.append("curated")
+    if top and top.aliases:
+        kinds.append("top curated")
+    return kinds
+
+
 def evaluate(questions: List[Dict[str, Any]], catalogue: Catalogue) -> Report:
     """Run every question through search and resolve."""
     report = Report()
@@ -145,6 +176,8 @@ def evaluate(questions: List[Dict[str, Any]], catalogue: Catalogue) -> Report:
             report.top3 += 1
             report.unaccented_top3 += unaccented
         if codes[:1] != [expected]:
+            for kind in miss_kinds(q, expected, catalogue):
+                report.miss_kinds[kind] = report.miss_kinds.get(kind, 0) + 1
             got = [(h.procedure.code, h.score) for h in hits]
             report.misses.append({"q": q, "expected": expected, "got": got})
     return report

@@ -70,6 +70,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.catalogue.examples import ExampleIndex, load_examples
 from bot.catalogue.model import Procedure
 from bot.catalogue.store import normalize_code
 from bot.text import expand, fold_token, normalize
@@ -144,6 +145,12 @@ LONG_MASS, LONG_SLOPE = 16.0, 0.35
 #: Cost of a procedure only organizations file (no "Công dân Việt Nam" among
 #: who may file) when the question speaks of no business or organization.
 W_PERSON = 0.08
+#: A leading candidate (among the first ``EXAMPLE_POOL``) whose example
+#: messages resemble the question beyond ``EXAMPLE_FROM`` (cosine) gains up to
+#: ``W_EXAMPLE``.
+EXAMPLE_POOL, EXAMPLE_FROM, W_EXAMPLE = 10, 0.1, 0.1
+#: Questions shorter than this many words gain proportionally less.
+EXAMPLE_WORDS = 4
 #: Bonus for procedures citizens file locally (commune or province).
 W_LEVEL = 0.03
 #: Fully online variants yield to the ordinary one unless asked for, even
@@ -635,6 +642,7 @@ class SearchIndex:
         procedures: Sequence[Procedure],
         terms: SearchTerms | None = None,
         keywords: Dict[str, List[str]] | None = None,
+        examples: Dict[str, List[str]] | None = None,
     ) -> None:
         """Index names, plain-language names, aliases, keywords, results, fields."""
         self.terms = terms or SearchTerms.load()
@@ -642,6 +650,17 @@ class SearchIndex:
             keywords = load_keywords()
         self.procedures = list(procedures)
         self._by_code = {p.code: i for i, p in enumerate(self.procedures)}
+        if examples is None:
+            examples = load_examples()
+        # Every procedure is compared with some text: its example messages,
+        # or else its name and keyword phrases. Only the procedures with
+        # examples gaining would pull every question towards them.
+        self._examples = ExampleIndex(
+            {
+                p.code: examples.get(p.code) or [p.name, *keywords.get(p.code, ())]
+                for p in self.procedures
+            }
+        )
         field_tokens: List[List[List[str]]] = []
         secondary_tokens: List[frozenset] = []
         families: Dict[str, int] = {}
@@ -1210,7 +1229,25 @@ class SearchIndex:
             lift = best[0][1] - ranked[0][1] if best else 0.0
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
-        return self._prefer_citizen_level(ranked)
+        return self._resembling(query or "", self._prefer_citizen_level(ranked))
+
+    def _resembling(
+        self, query: str, ranked: List[Tuple[int, float]]
+    ) -> List[Tuple[int, float]]:
+        """Leading candidates gain as much as the question resembles their
+        example messages (``examples.py``) beyond ``EXAMPLE_FROM``."""
+        sims = self._examples.similar(query) if ranked and len(self._examples) else {}
+        if not sims:
+            return ranked
+        scores = dict(ranked)
+        # A word or two ("gplx") matches the shortest examples best, whatever
+        # they ask: there the names and aliases decide.
+        weight = W_EXAMPLE * min(1.0, len(words(query)) / EXAMPLE_WORDS)
+        for doc, s in ranked[:EXAMPLE_POOL]:
+            sim = sims.get(self.procedures[doc].code, 0.0)
+            if sim > EXAMPLE_FROM:
+                scores[doc] = s + weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
+        return self._by_score(scores)
 
     def _rank_readings(
         self,

@@ -236,13 +236,13 @@ def test_ordinary_variant_wins_unless_online_or_foreign_is_asked(catalogue):
 def test_moderate_best_score_offers_choices(catalogue):
     from bot.catalogue import search
 
-    query = "ho chieu het han roi lam cai moi"
+    query = "mất ví hết giấy tờ"  # which papers? a guess at best
     best = catalogue.search(query, top=1)[0]
     assert search.NONE_BELOW <= best.score < search.CONFIDENT_FROM
     resolution = catalogue.resolve(query)
     assert resolution.status == "ambiguous" and resolution.best is None
     assert 2 <= len(resolution.candidates) <= 3
-    assert resolution.candidates[0].procedure.code == "1.001456"
+    assert resolution.candidates[0] == best
 
 
 def test_aspects_are_read_from_names_and_questions(catalogue):
@@ -414,10 +414,11 @@ def test_blend_scores_leading_candidates_on_every_reading(catalogue, monkeypatch
 @pytest.mark.parametrize(
     "name, top1, top3",
     [
-        ("search_dev3.yml", 0.78, 0.93),
-        ("search_dev4.yml", 0.80, 0.92),
-        ("search_dev6.yml", 0.82, 0.93),
-        ("search_dev7.yml", 0.68, 0.80),
+        ("search_dev3.yml", 0.86, 0.95),
+        ("search_dev4.yml", 0.88, 0.93),
+        ("search_dev5.yml", 0.87, 0.96),
+        ("search_dev6.yml", 0.87, 0.95),
+        ("search_dev7.yml", 0.76, 0.85),
     ],
 )
 def test_independent_dev_sets_do_not_regress(catalogue, name, top1, top3):

@@ -1,0 +1,84 @@
+"""Example messages: loading, similarity, and their pull on the ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.catalogue import search
+from bot.catalogue.evaluate import load_questions
+from bot.catalogue.examples import ExampleIndex, load_examples
+from bot.catalogue.search import SearchIndex
+from bot.text import fold, normalize
+
+EXAMPLES = {
+    "1.000656": [
+        "bố tôi vừa mất hôm qua, làm giấy chứng tử ở đâu",
+        "ông ngoại mất ở nhà thì báo tử thế nào",
+    ],
+    "1.005461": [
+        "giấy chứng tử của bà mất từ lâu, sổ hộ tịch ở xã cũng không còn",
+        "ông mất năm 1990 đã khai tử rồi nhưng sổ gốc bị cháy, làm lại được không",
+    ],
+}
+
+
+def test_committed_examples_name_catalogue_procedures(catalogue):
+    examples = load_examples()
+    assert len(examples) >= 100
+    assert all(catalogue.get(code) is not None for code in examples)
+    assert min(len(messages) for messages in examples.values()) >= 15
+    # A third or so typed without diacritics, as citizens do.
+    messages = [m for ms in examples.values() for m in ms]
+    plain = sum(fold(m) == normalize(m) for m in messages)
+    assert 0.2 <= plain / len(messages) <= 0.5
+    # No message is given for two procedures.
+    assert len({normalize(m) for m in messages}) == len(messages)
+    # None is a copy of a held-out question (the scores would measure nothing).
+    held_out = load_questions(Path(__file__).parents[1] / "data" / "search_eval.yml")
+    asked = {fold(str(q["q"])) for q in held_out}
+    assert not asked & {fold(m) for m in messages}
+
+
+def test_missing_file_gives_no_examples(tmp_path: Path):
+    assert load_examples(tmp_path / "absent.yml") == {}
+    assert len(ExampleIndex({})) == 0
+    assert ExampleIndex({}).similar("khai tử") == {}
+
+
+def test_similar_reads_folded_words_and_characters():
+    index = ExampleIndex(EXAMPLES)
+    found = index.similar("so ho tich o xa bi chay mat, lam lai giay chung tu cho ba")
+    assert max(found, key=found.get) == "1.005461"
+    assert all(0 < s <= 1 for s in found.values())
+    assert index.similar("   ") == {}
+    assert index.similar("🙂🙂") == {}
+
+
+def test_examples_pull_towards_the_sibling_they_resemble(catalogue, monkeypatch):
+    procs = [catalogue.get(c) for c in EXAMPLES]
+    query = "khai tử cho bà, sổ hộ tịch ở xã bị cháy không còn"
+    pulled = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
+    most = search.W_EXAMPLE
+    monkeypatch.setattr(search, "W_EXAMPLE", 0.0)
+    plain = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
+    before = {h.procedure.code: h.score for h in plain}
+    gain = {h.procedure.code: h.score - before[h.procedure.code] for h in pulled}
+    assert 0 < gain["1.005461"] <= most + 1e-9
+    assert gain["1.005461"] > gain["1.000656"] >= 0
+
+
+def test_examples_pull_only_leading_candidates(catalogue, monkeypatch):
+    procs = [catalogue.get(c) for c in EXAMPLES]
+    query = "khai tử cho bà, sổ hộ tịch ở xã bị cháy không còn"
+    monkeypatch.setattr(search, "EXAMPLE_POOL", 1)
+    pulled = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
+    monkeypatch.setattr(search, "W_EXAMPLE", 0.0)
+    plain = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
+    assert [h.procedure.code for h in plain] == ["1.000656", "1.005461"]
+    assert pulled[1] == plain[1]  # resembles its examples, but was second
+    assert pulled[0].score >= plain[0].score
+
+
+def test_small_talk_stays_unmatched(catalogue):
+    for query in ("thời tiết hôm nay thế nào", "cảm ơn bạn nhé", "hello"):
+        assert catalogue.resolve(query).status == "none"
