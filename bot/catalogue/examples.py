@@ -13,14 +13,13 @@ say which procedures the question resembles.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
-from sklearn.preprocessing import normalize as l2_normalize
 
 from bot.catalogue.store import normalize_code
 from bot.text import expand, fold, normalize
@@ -50,50 +49,76 @@ def _prepared(text: str) -> str:
 
 
 class ExampleIndex:
-    """Nearest example messages of a question, by procedure code."""
+    """How much a question resembles each procedure's example messages."""
 
     def __init__(self, examples: Dict[str, List[str]]) -> None:
         texts = [(code, _prepared(m)) for code, ms in examples.items() for m in ms]
         texts = [(code, t) for code, t in texts if t.strip()]
-        self._codes = np.asarray([code for code, _ in texts])
-        self._vectorizer = None
-        if not texts:
-            return
-        self._vectorizer = FeatureUnion(
-            [
-                ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-                (
-                    "chars",
-                    TfidfVectorizer(
-                        analyzer="char_wb",
-                        ngram_range=(2, 5),
-                        sublinear_tf=True,
-                        min_df=2 if len(texts) > 20 else 1,
-                    ),
-                ),
-            ]
-        )
-        matrix = self._vectorizer.fit_transform([t for _, t in texts])
-        self._matrix = l2_normalize(matrix).T.tocsr()
+        self._rows: Dict[str, List[int]] = {}
+        for row, (code, _) in enumerate(texts):
+            self._rows.setdefault(code, []).append(row)
+        # Words and word pairs; character n-grams inside words, which slips
+        # and missing letters leave mostly intact.
+        self._vectorizers = [
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                sublinear_tf=True,
+                min_df=2 if len(texts) > 20 else 1,
+            ),
+        ]
+        self._matrices = []  # per vectorizer: examples x features
+        self._analyzers = []
+        if texts:
+            for vectorizer in self._vectorizers:
+                self._matrices.append(vectorizer.fit_transform([t for _, t in texts]))
+                self._analyzers.append(vectorizer.build_analyzer())
 
     def __len__(self) -> int:
-        return len(self._codes)
+        return sum(map(len, self._rows.values()))
 
-    def similar(self, query: str, neighbours: int | None = None) -> Dict[str, float]:
-        """Cosine of the ``neighbours`` nearest examples, best per code."""
+    def _vector(self, which: int, text: str) -> np.ndarray:
+        """``text`` as the fitted TF-IDF vector (dense), L2-normalized.
+
+        What ``TfidfVectorizer.transform`` computes, without its input checks
+        and sparse plumbing, which cost more than the rest of a search.
+        """
+        vectorizer = self._vectorizers[which]
+        vocabulary = vectorizer.vocabulary_
+        counts = Counter(
+            vocabulary[f] for f in self._analyzers[which](text) if f in vocabulary
+        )
+        vector = np.zeros(len(vocabulary))
+        if counts:
+            index = np.fromiter(counts, dtype=int, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float))
+            vector[index] = tf * vectorizer.idf_[index]
+            vector /= np.linalg.norm(vector)
+        return vector
+
+    def similar(
+        self, query: str, codes: Sequence[str], neighbours: int | None = None
+    ) -> Dict[str, float]:
+        """Similarity of ``query`` to the examples of ``codes``.
+
+        The mean cosine over words and characters; each code keeps its most
+        similar example, and only the codes of the ``neighbours`` most
+        similar examples count (one close example beats many loose ones).
+        """
         neighbours = neighbours or NEIGHBOURS
         text = _prepared(query)
-        if self._vectorizer is None or not text.strip():
+        owners = [(c, r) for c in dict.fromkeys(codes) for r in self._rows.get(c, ())]
+        if not owners or not text.strip():
             return {}
-        vector = l2_normalize(self._vectorizer.transform([text]))
-        sims = (vector @ self._matrix).toarray().ravel()
+        rows = [r for _, r in owners]
+        sims = sum(
+            matrix[rows] @ self._vector(which, text)
+            for which, matrix in enumerate(self._matrices)
+        ) / len(self._matrices)
         found: Dict[str, float] = {}
-        if len(sims) > neighbours:
-            near = np.argpartition(-sims, neighbours)[:neighbours]
-        else:
-            near = range(len(sims))
-        for i in near:
+        for i in np.argsort(-sims)[:neighbours]:
             if sims[i] > 0:
-                code = str(self._codes[i])
+                code = owners[i][0]
                 found[code] = max(found.get(code, 0.0), float(sims[i]))
         return found

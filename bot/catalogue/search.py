@@ -1236,18 +1236,20 @@ class SearchIndex:
     ) -> List[Tuple[int, float]]:
         """Leading candidates gain as much as the question resembles their
         example messages (``examples.py``) beyond ``EXAMPLE_FROM``."""
-        sims = self._examples.similar(query) if ranked and len(self._examples) else {}
+        codes = [self.procedures[doc].code for doc, _ in ranked[:EXAMPLE_POOL]]
+        sims = self._examples.similar(query, codes)
         if not sims:
             return ranked
-        scores = dict(ranked)
         # A word or two ("gplx") matches the shortest examples best, whatever
         # they ask: there the names and aliases decide.
         weight = W_EXAMPLE * min(1.0, len(words(query)) / EXAMPLE_WORDS)
+        head = {}
         for doc, s in ranked[:EXAMPLE_POOL]:
             sim = sims.get(self.procedures[doc].code, 0.0)
-            if sim > EXAMPLE_FROM:
-                scores[doc] = s + weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
-        return self._by_score(scores)
+            gain = weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
+            head[doc] = s + max(0.0, gain)
+        # Only the head gains, so it stays ahead of the rest.
+        return self._by_score(head) + ranked[EXAMPLE_POOL:]
 
     def _rank_readings(
         self,

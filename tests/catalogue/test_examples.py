@@ -42,16 +42,22 @@ def test_committed_examples_name_catalogue_procedures(catalogue):
 def test_missing_file_gives_no_examples(tmp_path: Path):
     assert load_examples(tmp_path / "absent.yml") == {}
     assert len(ExampleIndex({})) == 0
-    assert ExampleIndex({}).similar("khai tử") == {}
+    assert ExampleIndex({}).similar("khai tử", ["1.000656"]) == {}
 
 
 def test_similar_reads_folded_words_and_characters():
     index = ExampleIndex(EXAMPLES)
-    found = index.similar("so ho tich o xa bi chay mat, lam lai giay chung tu cho ba")
+    codes = list(EXAMPLES)
+    found = index.similar(
+        "so ho tich o xa bi chay mat, lam lai giay chung tu cho ba", codes
+    )
     assert max(found, key=found.get) == "1.005461"
     assert all(0 < s <= 1 for s in found.values())
-    assert index.similar("   ") == {}
-    assert index.similar("🙂🙂") == {}
+    # Only the codes asked about are compared.
+    assert set(index.similar("giấy chứng tử", ["1.000656"])) == {"1.000656"}
+    assert index.similar("giấy chứng tử", ["9.999999"]) == {}
+    assert index.similar("   ", codes) == {}
+    assert index.similar("🙂🙂", codes) == {}
 
 
 def test_examples_pull_towards_the_sibling_they_resemble(catalogue, monkeypatch):
@@ -82,3 +88,13 @@ def test_examples_pull_only_leading_candidates(catalogue, monkeypatch):
 def test_small_talk_stays_unmatched(catalogue):
     for query in ("thời tiết hôm nay thế nào", "cảm ơn bạn nhé", "hello"):
         assert catalogue.resolve(query).status == "none"
+
+
+def test_query_vectors_are_what_scikit_learn_computes():
+    import numpy as np
+
+    index = ExampleIndex(EXAMPLES)
+    for text in ("lam lai giay chung tu", "ông mất năm 1990, sổ gốc bị cháy", "xyz"):
+        for which, vectorizer in enumerate(index._vectorizers):
+            expected = vectorizer.transform([text]).toarray().ravel()
+            assert np.allclose(index._vector(which, text), expected)
