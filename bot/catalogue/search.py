@@ -23,7 +23,10 @@ within the best ``WINDOW``-word stretch:
   general procedure beats its long, specific variants.
 
 A field that is exactly the query's words earns a small bonus and the curated
-popularity prior breaks near-ties. Scores lie in [0, 1] and are comparable across
+popularity prior breaks near-ties. Last, the leading candidates gain as much as
+the question resembles their example messages (:mod:`bot.catalogue.examples`:
+how citizens ask for each curated procedure; the others are compared by name
+and keyword phrases). Scores lie in [0, 1] and are comparable across
 queries, which makes the thresholds in :meth:`SearchIndex.resolve` meaningful: a
 best score below ``NONE_BELOW`` is "none" (hand off to the hotline), two different
 procedures within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn
