@@ -655,12 +655,12 @@ class SearchIndex:
         self._by_code = {p.code: i for i, p in enumerate(self.procedures)}
         if examples is None:
             examples = load_examples()
-        # Every procedure is compared with some text: its example messages,
-        # or else its name and keyword phrases. Only the procedures with
-        # examples gaining would pull every question towards them.
+        # Every procedure is compared with its names, aliases and keyword
+        # phrases too: were only the ones with examples to gain, every
+        # question would be pulled towards them.
         self._examples = ExampleIndex(
             {
-                p.code: examples.get(p.code) or [p.name, *keywords.get(p.code, ())]
+                p.code: [p.name, *keywords.get(p.code, ()), *examples.get(p.code, ())]
                 for p in self.procedures
             }
         )
@@ -1234,6 +1234,15 @@ class SearchIndex:
                 ranked = [(doc, score + lift) for doc, score in ranked]
         return self._resembling(query or "", self._prefer_citizen_level(ranked))
 
+    @staticmethod
+    def _none_below(query: str) -> float:
+        """The best score below which nothing fits ``query``."""
+        if len(words(query or "")) >= LONG_MESSAGE:
+            # Long messages score lower (most of their words tell the story):
+            # a fair match is offered as a choice, not turned down.
+            return LONG_NONE_BELOW
+        return NONE_BELOW
+
     def _resembling(
         self, query: str, ranked: List[Tuple[int, float]]
     ) -> List[Tuple[int, float]]:
@@ -1247,10 +1256,13 @@ class SearchIndex:
         # they ask: there the names and aliases decide.
         weight = W_EXAMPLE * min(1.0, len(words(query)) / EXAMPLE_WORDS)
         head = {}
+        # Examples reorder fair matches; they do not make a poor one fair
+        # ("giấy phép nuôi rồng" resembles "nuôi trồng thủy sản").
+        floor = self._none_below(query)
         for doc, s in ranked[:EXAMPLE_POOL]:
             sim = sims.get(self.procedures[doc].code, 0.0)
             gain = weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
-            head[doc] = s + max(0.0, gain)
+            head[doc] = s + max(0.0, gain) if s >= floor else s
         # Only the head gains, so it stays ahead of the rest.
         return self._by_score(head) + ranked[EXAMPLE_POOL:]
 
@@ -1307,12 +1319,7 @@ class SearchIndex:
         ``CONFIDENT_FROM``, make the answer a choice among the top ones.
         """
         ranked = self._ranked(query)
-        none_below = NONE_BELOW
-        if len(words(query or "")) >= LONG_MESSAGE:
-            # Long messages score lower (most of their words tell the story):
-            # a fair match is offered as a choice, not turned down.
-            none_below = LONG_NONE_BELOW
-        if not ranked or ranked[0][1] < none_below:
+        if not ranked or ranked[0][1] < self._none_below(query):
             hits = [SearchHit(self.procedures[d], round(s, 4)) for d, s in ranked[:3]]
             return Resolution("none", None, hits)
         best_doc, best = ranked[0]

@@ -60,29 +60,47 @@ def test_similar_reads_folded_words_and_characters():
     assert index.similar("🙂🙂", codes) == {}
 
 
-def test_examples_pull_towards_the_sibling_they_resemble(catalogue, monkeypatch):
+def scores(procs, query, **patches):
+    """Top-2 scores by code, from an index built with ``patches`` applied."""
+    saved = {name: getattr(search, name) for name in patches}
+    try:
+        for name, value in patches.items():
+            setattr(search, name, value)
+        index = SearchIndex(procs, keywords={}, examples=EXAMPLES)
+        return {h.procedure.code: h.score for h in index.search(query, top=2)}
+    finally:
+        for name, value in saved.items():
+            setattr(search, name, value)
+
+
+def test_examples_pull_towards_the_sibling_they_resemble(catalogue):
     procs = [catalogue.get(c) for c in EXAMPLES]
-    query = "khai tử cho bà, sổ hộ tịch ở xã bị cháy không còn"
-    pulled = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
-    most = search.W_EXAMPLE
-    monkeypatch.setattr(search, "W_EXAMPLE", 0.0)
-    plain = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
-    before = {h.procedure.code: h.score for h in plain}
-    gain = {h.procedure.code: h.score - before[h.procedure.code] for h in pulled}
-    assert 0 < gain["1.005461"] <= most + 1e-9
+    query = "đăng ký khai tử lại, sổ gốc ở xã bị cháy"
+    pulled, plain = scores(procs, query), scores(procs, query, W_EXAMPLE=0.0)
+    assert plain["1.005461"] >= search.NONE_BELOW
+    gain = {code: pulled[code] - plain[code] for code in plain}
+    assert 0 < gain["1.005461"] <= search.W_EXAMPLE + 1e-9
     assert gain["1.005461"] > gain["1.000656"] >= 0
 
 
-def test_examples_pull_only_leading_candidates(catalogue, monkeypatch):
+def test_examples_pull_only_leading_candidates(catalogue):
+    procs = [catalogue.get(c) for c in EXAMPLES]
+    query = "đăng ký khai tử cho bà, sổ hộ tịch ở xã bị cháy không còn"
+    # Both fair matches here: only the pool decides.
+    pulled = scores(procs, query, EXAMPLE_POOL=1, NONE_BELOW=0.2)
+    plain = scores(procs, query, EXAMPLE_POOL=1, NONE_BELOW=0.2, W_EXAMPLE=0.0)
+    assert max(plain, key=plain.get) == "1.000656"
+    assert pulled["1.005461"] == plain["1.005461"]  # resembles, but second
+    assert pulled["1.000656"] > plain["1.000656"]
+
+
+def test_examples_do_not_lift_a_poor_match(catalogue):
     procs = [catalogue.get(c) for c in EXAMPLES]
     query = "khai tử cho bà, sổ hộ tịch ở xã bị cháy không còn"
-    monkeypatch.setattr(search, "EXAMPLE_POOL", 1)
-    pulled = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
-    monkeypatch.setattr(search, "W_EXAMPLE", 0.0)
-    plain = SearchIndex(procs, keywords={}, examples=EXAMPLES).search(query, top=2)
-    assert [h.procedure.code for h in plain] == ["1.000656", "1.005461"]
-    assert pulled[1] == plain[1]  # resembles its examples, but was second
-    assert pulled[0].score >= plain[0].score
+    plain = scores(procs, query, W_EXAMPLE=0.0)
+    assert max(plain.values()) < search.NONE_BELOW
+    assert scores(procs, query) == plain
+    assert scores(procs, query, NONE_BELOW=0.2) != plain
 
 
 def test_small_talk_stays_unmatched(catalogue):
