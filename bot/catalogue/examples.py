@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 import numpy as np
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.catalogue.store import normalize_code
+from bot.catalogue.store import read_code_texts
 from bot.text import expand, fold, normalize
 
 EXAMPLES_PATH = Path(__file__).with_name("search_examples.yml")
@@ -31,17 +30,7 @@ NEIGHBOURS = 3
 
 def load_examples(path: Path = EXAMPLES_PATH) -> Dict[str, List[str]]:
     """Example messages per procedure code (``search_examples.yml``)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except FileNotFoundError:
-        return {}
-    found = (raw or {}).get("examples") or {}
-    return {
-        normalize_code(str(code)): [m for m in messages if isinstance(m, str)]
-        for code, messages in found.items()
-        if isinstance(messages, list)
-    }
+    return read_code_texts(path, "examples")
 
 
 def _prepared(text: str) -> str:

@@ -75,7 +75,7 @@ from rapidfuzz.distance import OSA
 
 from bot.catalogue.examples import ExampleIndex, load_examples
 from bot.catalogue.model import Procedure
-from bot.catalogue.store import normalize_code
+from bot.catalogue.store import normalize_code, read_code_texts
 from bot.text import expand, fold_token, normalize
 
 TERMS_PATH = Path(__file__).with_name("search_terms.yml")
@@ -599,17 +599,7 @@ def _replace(
 
 def load_keywords(path: Path = KEYWORDS_PATH) -> Dict[str, List[str]]:
     """Citizens' phrases per procedure code (``search_keywords.yml``)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except FileNotFoundError:
-        return {}
-    found = (raw or {}).get("keywords") or {}
-    return {
-        normalize_code(str(code)): [p for p in phrases if isinstance(p, str)]
-        for code, phrases in found.items()
-        if isinstance(phrases, list)
-    }
+    return read_code_texts(path, "keywords")
 
 
 def _unparsed(proc: Procedure) -> Tuple[List[str], str]:

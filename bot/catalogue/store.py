@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence
 
+import yaml
+
 from bot.catalogue.model import Procedure
 from bot.catalogue.overlay import OVERLAY_PATH, Overlay, apply_overlay, load_overlay
 
@@ -43,6 +45,22 @@ def read_data(path: Path = DATA_PATH) -> Dict[str, Any]:
             return json.load(fh)
     except (OSError, ValueError) as exc:
         raise CatalogueError(f"cannot read catalogue data {path}: {exc}") from exc
+
+
+def read_code_texts(path: Path, key: str) -> Dict[str, List[str]]:
+    """Texts per procedure code from a YAML file's ``key`` mapping (search
+    vocabulary such as keyword phrases); ``{}`` when the file is absent."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except FileNotFoundError:
+        return {}
+    found = (raw or {}).get(key) or {}
+    return {
+        normalize_code(str(code)): [t for t in texts if isinstance(t, str)]
+        for code, texts in found.items()
+        if isinstance(texts, list)
+    }
 
 
 class Catalogue:
