@@ -24,7 +24,8 @@ from bot.catalogue.store import read_code_texts
 from bot.text import expand, fold, normalize
 
 EXAMPLES_PATH = Path(__file__).with_name("search_examples.yml")
-#: Examples read per question; each procedure keeps its most similar one.
+#: The procedures of this many most similar examples count, each with its
+#: most similar one.
 NEIGHBOURS = 3
 
 

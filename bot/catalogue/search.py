@@ -24,9 +24,9 @@ within the best ``WINDOW``-word stretch:
 
 A field that is exactly the query's words earns a small bonus and the curated
 popularity prior breaks near-ties. Last, the leading candidates gain as much as
-the question resembles their example messages (:mod:`bot.catalogue.examples`:
-how citizens ask for each curated procedure; the others are compared by name
-and keyword phrases). Scores lie in [0, 1] and are comparable across
+the question resembles their texts (:mod:`bot.catalogue.examples`): every
+procedure's name and keyword phrases, and for the curated ones example messages
+in citizens' words. Scores lie in [0, 1] and are comparable across
 queries, which makes the thresholds in :meth:`SearchIndex.resolve` meaningful: a
 best score below ``NONE_BELOW`` is "none" (hand off to the hotline), two different
 procedures within ``AMBIGUOUS_GAP`` of each other are "ambiguous" (ask "Ý bạn
@@ -645,9 +645,9 @@ class SearchIndex:
         self._by_code = {p.code: i for i, p in enumerate(self.procedures)}
         if examples is None:
             examples = load_examples()
-        # Every procedure is compared with its names, aliases and keyword
-        # phrases too: were only the ones with examples to gain, every
-        # question would be pulled towards them.
+        # Every procedure is compared with its name and keyword phrases too:
+        # were only the ones with examples to gain, every question would be
+        # pulled towards them.
         self._examples = ExampleIndex(
             {
                 p.code: [p.name, *keywords.get(p.code, ()), *examples.get(p.code, ())]
