@@ -119,8 +119,9 @@ def with_tone_slips(question: str, rng: random.Random, words: int = 2) -> str:
     return " ".join(tokens)
 
 
-def miss_kinds(query: str, expected: str, catalogue: Catalogue) -> List[str]:
-    """Kinds of a top-1 miss, to tell near misses from lost questions.
+def miss_kinds(codes: List[str], expected: str, catalogue: Catalogue) -> List[str]:
+    """Kinds of a top-1 miss (``codes``: the ten best, best first), to tell
+    near misses from lost questions.
 
     ``rank 2-3`` / ``rank 4-10`` / ``rank >10`` say where the expected
     procedure ranked; ``same name`` that the top one bears its name (a
@@ -128,7 +129,6 @@ def miss_kinds(query: str, expected: str, catalogue: Catalogue) -> List[str]:
     entry, ``top curated`` that the top one has; ``none`` that nothing was
     found.
     """
-    codes = [h.procedure.code for h in catalogue.search(query, top=10)]
     if not codes:
         return ["none"]
     rank = codes.index(expected) + 1 if expected in codes else 11
@@ -164,7 +164,8 @@ def evaluate(questions: List[Dict[str, Any]], catalogue: Catalogue) -> Report:
         report.statuses[resolution.status] = (
             report.statuses.get(resolution.status, 0) + 1
         )
-        hits = catalogue.search(q, top=3)
+        found = catalogue.search(q, top=10)  # ten for the miss kinds
+        hits = found[:3]
         codes = [h.procedure.code for h in hits]
         unaccented = fold(q) == normalize(q)
         report.questions += 1
@@ -176,7 +177,8 @@ def evaluate(questions: List[Dict[str, Any]], catalogue: Catalogue) -> Report:
             report.top3 += 1
             report.unaccented_top3 += unaccented
         if codes[:1] != [expected]:
-            for kind in miss_kinds(q, expected, catalogue):
+            ranked = [h.procedure.code for h in found]
+            for kind in miss_kinds(ranked, expected, catalogue):
                 report.miss_kinds[kind] = report.miss_kinds.get(kind, 0) + 1
             got = [(h.procedure.code, h.score) for h in hits]
             report.misses.append({"q": q, "expected": expected, "got": got})
