@@ -73,6 +73,13 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.catalogue.audience import (
+    age_range,
+    asked_ages,
+    asks_about_forces,
+    fits_ages,
+    for_armed_forces,
+)
 from bot.catalogue.examples import ExampleIndex, load_examples
 from bot.catalogue.model import Procedure
 from bot.catalogue.store import normalize_code, read_code_texts
@@ -148,6 +155,8 @@ LONG_MASS, LONG_SLOPE = 16.0, 0.35
 #: Cost of a procedure only organizations file (no "Công dân Việt Nam" among
 #: who may file) when the question speaks of no business or organization.
 W_PERSON = 0.08
+#: Cost of a procedure for people the asker is not among (``audience.py``).
+W_AUDIENCE = 0.08
 #: A leading candidate (among the first ``EXAMPLE_POOL``) whose example
 #: messages resemble the question beyond ``EXAMPLE_FROM`` (cosine) gains up to
 #: ``W_EXAMPLE``.
@@ -602,8 +611,9 @@ def load_keywords(path: Path = KEYWORDS_PATH) -> Dict[str, List[str]]:
     return read_code_texts(path, "keywords")
 
 
-def _unparsed(proc: Procedure) -> Tuple[List[str], str]:
-    """A procedure's result documents and field, and who may file it.
+def _unparsed(proc: Procedure) -> Tuple[List[str], str, str]:
+    """A procedure's result documents and field, who may file it, and the
+    start of its steps.
 
     The catalogue parses a record's details lazily; reading the stored JSON
     here keeps every record unparsed (fast load, small memory).
@@ -612,9 +622,10 @@ def _unparsed(proc: Procedure) -> Tuple[List[str], str]:
     if details is not None:
         found = json.loads(details)
         result, who = found.get("result") or [], found.get("who") or ""
+        steps = found.get("steps") or ""
     else:
-        result, who = proc.result or [], proc.who or ""
-    return [proc.field or "", *(r[:200] for r in result[:3])], who
+        result, who, steps = proc.result or [], proc.who or "", proc.steps or ""
+    return [proc.field or "", *(r[:200] for r in result[:3])], who, steps[:1000]
 
 
 #: Who may file, as the portal names individuals: a citizen's question is
@@ -659,6 +670,7 @@ class SearchIndex:
         families: Dict[str, int] = {}
         self._family: List[int] = []
         self._person: List[bool] = []  # individuals may file it
+        self._forces: List[bool] = []  # for the armed forces' own people
         df: Dict[str, int] = {}
         self._accents: List[Dict[str, frozenset]] = []
         all_accents: Dict[str, set] = {}
@@ -695,8 +707,14 @@ class SearchIndex:
             field_tokens.append(fields)
             primary = {t for f in fields for t in f}
             secondary = set()
-            texts, who = _unparsed(proc)
+            texts, who, steps = _unparsed(proc)
             self._person.append(any(p in who for p in _PERSONS))
+            # Only where the name leaves it out: one that says so is matched
+            # by the words of those who ask for it.
+            self._forces.append(
+                for_armed_forces(f"{proc.address} {steps}")
+                and not for_armed_forces(proc.name)
+            )
             for text in texts:
                 pairs = tokens_of(text)
                 for accented, folded in pairs:
@@ -774,6 +792,7 @@ class SearchIndex:
             [bool(citizen & set(p.levels)) for p in self.procedures], dtype=float
         )
         self._online_only = np.asarray(["toan trinh" in n for n in names], dtype=float)
+        self._age_ranges = [age_range(n) for n in names]
         self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
         self._aspect_parent = self._aspect_parents()
         self._aspect_children: Dict[int, List[Tuple[int, frozenset]]] = {}
@@ -1222,7 +1241,26 @@ class SearchIndex:
             lift = best[0][1] - ranked[0][1] if best else 0.0
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
+        ranked = self._for_whom(folded, ranked)
         return self._resembling(query or "", self._prefer_citizen_level(ranked))
+
+    def _for_whom(
+        self, folded: str, ranked: List[Tuple[int, float]]
+    ) -> List[Tuple[int, float]]:
+        """Procedures the asker is not among (``audience.py``) cost
+        ``W_AUDIENCE``: the forces' own ones unless the question speaks of
+        the forces, age-bound ones when no age stated fits."""
+        forces = asks_about_forces(folded)
+        ages = asked_ages(folded)
+        costs = {
+            doc: W_AUDIENCE
+            for doc, _ in ranked
+            if (self._forces[doc] and not forces)
+            or not fits_ages(ages, self._age_ranges[doc])
+        }
+        if not costs:
+            return ranked
+        return self._by_score({doc: s - costs.get(doc, 0.0) for doc, s in ranked})
 
     @staticmethod
     def _none_below(query: str) -> float:

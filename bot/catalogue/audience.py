@@ -1,0 +1,80 @@
+"""Who a procedure is for, and whether the asker is one of them.
+
+Some portal names leave out whom the procedure serves. "Cấp lại thẻ bảo hiểm
+y tế (thực hiện tại cấp tỉnh)" is the police force's procedure for its own
+officers (its record says "sĩ quan, hạ sĩ quan, chiến sĩ ..."); a citizen who
+lost a health insurance card files "Cấp lại, đổi, điều chỉnh thông tin trên
+sổ BHXH, thẻ BHYT" with social insurance. Names with an age bound ("Cấp thẻ
+căn cước cho người dưới 14 tuổi") do not fit a question about a 15-year-old.
+The search (``search.py``) lowers such procedures when the question does not
+fit them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+# The armed forces' own people, as records name them (lower case, accented:
+# folded, "quân nhân" would also match "ngoại quan nhận").
+_FORCES_RE = re.compile(
+    r"\b(?:công an nhân dân|quân đội nhân dân|sĩ quan|chiến sĩ|quân nhân)\b"
+)
+# A question from or about a member of the forces (folded).
+_ASKS_FORCES_RE = re.compile(
+    r"\b(?:chien si|si quan|quan nhan|bo doi|quan doi|quan su|cand|qdnd|luc luong"
+    r"|(?:la|lam|nganh|trong)\s+cong an|cong an nhan dan)\b"
+)
+# Age bounds in folded names: "dưới 14 tuổi", "từ đủ 14 tuổi trở lên".
+_UNDER_RE = re.compile(r"\bduoi (\d{1,3}) tuoi\b")
+_FROM_RE = re.compile(r"\btu (?:du )?(\d{1,3}) tuoi tro len\b")
+# Ages in folded questions: "15 tuổi", "bé 3t", "dưới 14 tuổi", "8 tháng
+# tuổi", "mới sinh".
+_AGE_RE = re.compile(r"\b(?:(duoi|tren|qua)\s+)?(\d{1,3})\s*(?:tuoi|t)\b")
+# An age bound in the question stands for an age just inside it.
+_BOUND = {"duoi": -1, "tren": 1, "qua": 1}
+_BABY_RE = re.compile(r"\b(?:\d{1,2}\s*thang tuoi|moi sinh|so sinh|moi de)\b")
+
+Range = Tuple[int, Optional[int]]  # lowest age, and the age it must stay under
+
+
+def for_armed_forces(record_text: str) -> bool:
+    """Whether a record's own text (who files, steps) is about the forces'
+    people. Checked on the record, not the name, which often omits it."""
+    return bool(_FORCES_RE.search((record_text or "").lower()))
+
+
+def asks_about_forces(folded_query: str) -> bool:
+    """Whether a (folded) question speaks of a member of the forces."""
+    return bool(_ASKS_FORCES_RE.search(folded_query))
+
+
+def age_range(folded_name: str) -> Range | None:
+    """The ages a (folded) procedure name is limited to, if it says."""
+    under = _UNDER_RE.search(folded_name)
+    if under:
+        return 0, int(under.group(1))
+    older = _FROM_RE.search(folded_name)
+    if older:
+        return int(older.group(1)), None
+    return None
+
+
+def asked_ages(folded_query: str) -> List[int]:
+    """Ages a (folded) question states, in years (a baby counts as 0)."""
+    ages = [int(n) + _BOUND.get(b, 0) for b, n in _AGE_RE.findall(folded_query)]
+    if _BABY_RE.search(folded_query):
+        ages.append(0)
+    return ages
+
+
+def fits_ages(ages: List[int], limits: Range | None) -> bool:
+    """Whether any stated age fits ``limits`` (no ages or no limits: fits).
+
+    A story may name several people ("tôi 35 tuổi, con 10 tuổi"): one that
+    fits is enough.
+    """
+    if not ages or limits is None:
+        return True
+    low, below = limits
+    return any(age >= low and (below is None or age < below) for age in ages)

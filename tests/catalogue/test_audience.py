@@ -1,0 +1,104 @@
+"""Who a procedure is for (bot/catalogue/audience.py) and its use in search."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalogue import search
+from bot.catalogue.audience import (
+    age_range,
+    asked_ages,
+    asks_about_forces,
+    fits_ages,
+    for_armed_forces,
+)
+from bot.text import fold
+
+
+def top_code(catalogue, query):
+    hits = catalogue.search(query, top=1)
+    return hits[0].procedure.code if hits else None
+
+
+def test_records_for_the_forces_own_people():
+    assert for_armed_forces("Bước 1: Sĩ quan, hạ sĩ quan, chiến sĩ nghĩa vụ ...")
+    assert for_armed_forces("cán bộ đang công tác trong Công an nhân dân")
+    # "ngoại quan nhận" folds to "... quan nhan": checked with its accents.
+    assert not for_armed_forces("hàng hóa từ kho ngoại quan nhận vào nội địa")
+    assert not for_armed_forces("Công dân Việt Nam nộp hồ sơ tại UBND xã")
+
+
+@pytest.mark.parametrize(
+    "question, forces",
+    [
+        ("toi la chien si cong an mat the bhyt", True),
+        ("bố tôi là bộ đội xuất ngũ", True),
+        ("chồng em làm công an, muốn đổi thẻ bhyt", True),
+        ("mất thẻ bhyt thì lên công an phường được không", False),
+        ("cap lai the bao hiem y te", False),
+    ],
+)
+def test_questions_from_the_forces(question, forces):
+    assert asks_about_forces(fold(question)) is forces
+
+
+def test_age_ranges_from_names():
+    assert age_range(fold("Cấp thẻ căn cước cho người dưới 14 tuổi")) == (0, 14)
+    assert age_range(fold("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên")) == (
+        14,
+        None,
+    )
+    assert age_range(fold("Đăng ký khai sinh")) is None
+
+
+@pytest.mark.parametrize(
+    "question, ages",
+    [
+        ("con tôi 15 tuổi làm cccd", [15]),
+        ("be 3t lam can cuoc", [3]),
+        ("căn cước cho trẻ dưới 14 tuổi", [13]),
+        ("người trên 60 tuổi", [61]),
+        ("bé 8 tháng tuổi", [0]),
+        ("tôi 35 tuổi, làm cho con mới sinh", [35, 0]),
+        ("làm thẻ mất 7 ngày", []),
+    ],
+)
+def test_ages_asked(question, ages):
+    assert asked_ages(fold(question)) == ages
+
+
+def test_one_stated_age_that_fits_is_enough():
+    under_14 = (0, 14)
+    assert fits_ages([35, 10], under_14)
+    assert not fits_ages([15], under_14)
+    assert fits_ages([14], (14, None)) and not fits_ages([13], (14, None))
+    assert fits_ages([], under_14) and fits_ages([15], None)
+
+
+def test_health_card_reissue_is_the_citizens_not_the_polices(catalogue):
+    # 1.001294 "Cấp lại thẻ bảo hiểm y tế" is the police's procedure for its
+    # officers; citizens file 1.002759 with social insurance.
+    for question in (
+        "cấp lại thẻ bảo hiểm y tế",
+        "mất thẻ bhyt",
+        "mat the bhyt lam lai",
+    ):
+        assert top_code(catalogue, question) == "1.002759", question
+    codes = [
+        h.procedure.code
+        for h in catalogue.search("tôi là chiến sĩ công an, mất thẻ bhyt", 3)
+    ]
+    assert "1.001294" in codes
+
+
+def test_the_stated_age_picks_the_id_card_procedure(catalogue):
+    assert top_code(catalogue, "con tôi 15 tuổi làm cccd") == "1.014061"
+    assert top_code(catalogue, "con trai 16 tuoi lam can cuoc o dau") == "1.014061"
+    assert top_code(catalogue, "làm căn cước cho bé 5 tuổi") == "1.014062"
+    assert top_code(catalogue, "căn cước cho trẻ dưới 14 tuổi") == "1.014062"
+
+
+def test_without_the_cost_the_police_procedure_comes_first(catalogue, monkeypatch):
+    # The order above is the audience cost's doing, not the words'.
+    monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
+    assert top_code(catalogue, "cấp lại thẻ bảo hiểm y tế") == "1.001294"
