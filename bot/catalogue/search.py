@@ -1242,7 +1242,7 @@ class SearchIndex:
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
         ranked = self._for_whom(folded, ranked)
-        return self._resembling(query or "", self._prefer_citizen_level(ranked))
+        return self._resembling(query or "", self._prefer_citizen_level(ranked), asked)
 
     def _for_whom(
         self, folded: str, ranked: List[Tuple[int, float]]
@@ -1272,10 +1272,14 @@ class SearchIndex:
         return NONE_BELOW
 
     def _resembling(
-        self, query: str, ranked: List[Tuple[int, float]]
+        self,
+        query: str,
+        ranked: List[Tuple[int, float]],
+        asked: frozenset = frozenset(),
     ) -> List[Tuple[int, float]]:
         """Leading candidates gain as much as the question resembles their
-        example messages (``examples.py``) beyond ``EXAMPLE_FROM``."""
+        example messages (``examples.py``) beyond ``EXAMPLE_FROM``; a
+        re-issue ("cấp lại …") only when ``asked`` for."""
         codes = [self.procedures[doc].code for doc, _ in ranked[:EXAMPLE_POOL]]
         sims = self._examples.similar(query, codes)
         if not sims:
@@ -1290,6 +1294,12 @@ class SearchIndex:
         for doc, s in ranked[:EXAMPLE_POOL]:
             sim = sims.get(self.procedures[doc].code, 0.0)
             gain = weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
+            aspects, plain = self._aspects[doc]
+            if "again" in aspects - asked and not plain:
+                # A re-issue's examples tell the first issue's story plus
+                # "lost" or "again": unless that is asked, they resemble
+                # the first issue's questions but must not win them.
+                gain = 0.0
             head[doc] = s + max(0.0, gain) if s >= floor else s
         # Only the head gains, so it stays ahead of the rest.
         return self._by_score(head) + ranked[EXAMPLE_POOL:]
