@@ -47,6 +47,7 @@ class ExampleIndex:
         self._rows: Dict[str, List[int]] = {}
         for row, (code, _) in enumerate(texts):
             self._rows.setdefault(code, []).append(row)
+        self._owners = [code for code, _ in texts]  # row -> code
         # Words and word pairs; character n-grams inside words, which slips
         # and missing letters leave mostly intact.
         self._vectorizers = [
@@ -101,14 +102,26 @@ class ExampleIndex:
         owners = [(c, r) for c in dict.fromkeys(codes) for r in self._rows.get(c, ())]
         if not owners or not text.strip():
             return {}
-        rows = [r for _, r in owners]
+        return self._nearest(text, owners, neighbours)
+
+    def nearest(self, query: str, neighbours: int | None = None) -> Dict[str, float]:
+        """:meth:`similar` over every procedure's texts."""
+        text = _prepared(query)
+        if not self._owners or not text.strip():
+            return {}
+        return self._nearest(text, None, neighbours or NEIGHBOURS)
+
+    def _nearest(self, text, owners, neighbours: int) -> Dict[str, float]:
+        """Codes of the ``neighbours`` rows most similar to ``text`` (of
+        ``owners``' rows, or of all), each with its best similarity."""
+        rows = [r for _, r in owners] if owners is not None else None
         sims = sum(
-            matrix[rows] @ self._vector(which, text)
+            (matrix if rows is None else matrix[rows]) @ self._vector(which, text)
             for which, matrix in enumerate(self._matrices)
         ) / len(self._matrices)
         found: Dict[str, float] = {}
         for i in np.argsort(-sims)[:neighbours]:
             if sims[i] > 0:
-                code = owners[i][0]
+                code = self._owners[i] if owners is None else owners[i][0]
                 found[code] = max(found.get(code, 0.0), float(sims[i]))
         return found

@@ -163,6 +163,10 @@ W_AUDIENCE = 0.08
 EXAMPLE_POOL, EXAMPLE_FROM, W_EXAMPLE = 10, 0.1, 0.1
 #: Questions shorter than this many words gain proportionally less.
 EXAMPLE_WORDS = 4
+#: A long message its words match with no confidence: the procedures of its
+#: nearest example messages start ``RECALL_DROP`` below the best score (or the
+#: "none" line) and gain up to ``W_RECALL`` (``SearchIndex._recalled``).
+RECALL_DROP, W_RECALL = 0.1, 0.4
 #: Bonus for procedures citizens file locally (commune or province).
 W_LEVEL = 0.03
 #: Fully online variants yield to the ordinary one unless asked for, even
@@ -1242,7 +1246,10 @@ class SearchIndex:
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
         ranked = self._for_whom(folded, ranked)
-        return self._resembling(query or "", self._prefer_citizen_level(ranked), asked)
+        ranked = self._resembling(
+            query or "", self._prefer_citizen_level(ranked), asked
+        )
+        return self._recalled(query or "", ranked, asked)
 
     def _for_whom(
         self, folded: str, ranked: List[Tuple[int, float]]
@@ -1295,14 +1302,48 @@ class SearchIndex:
             sim = sims.get(self.procedures[doc].code, 0.0)
             gain = weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
             aspects, plain = self._aspects[doc]
-            if "again" in aspects - asked and not plain:
+            if "again" in aspects and not aspects & asked and not plain:
                 # A re-issue's examples tell the first issue's story plus
-                # "lost" or "again": unless that is asked, they resemble
-                # the first issue's questions but must not win them.
+                # "lost" or "again": unless the question asks for that (or
+                # for another of its aspects: "đổi, điều chỉnh"), they
+                # resemble the first issue's questions but must not win them.
                 gain = 0.0
             head[doc] = s + max(0.0, gain) if s >= floor else s
         # Only the head gains, so it stays ahead of the rest.
         return self._by_score(head) + ranked[EXAMPLE_POOL:]
+
+    def _recalled(
+        self, query: str, ranked: List[Tuple[int, float]], asked: frozenset
+    ) -> List[Tuple[int, float]]:
+        """A long message its words match with no confidence: the procedures
+        of the most similar example messages in the whole catalogue join the
+        leading ones, from ``RECALL_DROP`` below the best score (or below the
+        "none" line, if the best is under it) and gaining up to ``W_RECALL``.
+
+        A story shares few words with a procedure's name but many with how
+        citizens tell it ("bố mẹ mất, muốn đứng ra lo cho em" is "giám hộ").
+        Starting below the "none" line, only a close example (cosine about
+        0.33 or more) makes a fair match of a message nothing else fits;
+        long messages about no procedure resemble examples less (0.31 at
+        most in the development sets).
+        """
+        if not ranked or len(words(query)) < LONG_MESSAGE:
+            return ranked
+        best = ranked[0][1]
+        if best >= CONFIDENT_FROM:
+            return ranked
+        start = max(best, self._none_below(query)) - RECALL_DROP
+        scores = dict(ranked)
+        for code, sim in self._examples.nearest(query).items():
+            doc = self._by_code[code]
+            doc = self._preferred.get(doc, doc)  # ranked holds citizen variants
+            aspects, plain = self._aspects[doc]
+            if "again" in aspects and not aspects & asked and not plain:
+                continue  # as in _resembling
+            gain = W_RECALL * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
+            here = scores.get(doc, 0.0)
+            scores[doc] = max(here, max(here, start) + gain)
+        return self._by_score(scores)
 
     def _rank_readings(
         self,

@@ -133,3 +133,60 @@ def test_a_re_issue_gains_from_its_examples_only_when_asked(catalogue):
 
 def top(catalogue, query):
     return catalogue.search(query, top=1)[0].procedure.code
+
+
+def test_nearest_compares_with_every_procedure():
+    index = ExampleIndex(EXAMPLES)
+    query = "so ho tich o xa bi chay mat, lam lai giay chung tu cho ba"
+    assert index.nearest(query) == index.similar(query, list(EXAMPLES))
+    assert index.nearest("   ") == {} and ExampleIndex({}).nearest("khai tử") == {}
+
+
+# Long stories that never name the procedure (written for this test).
+SPLIT_HOUSEHOLD = (
+    "Nhà tôi có ba thế hệ ở chung một sổ, vợ chồng tôi và hai cháu muốn ra riêng "
+    "thành một hộ khác nhưng vẫn ở cùng địa chỉ đó. Bố tôi là chủ hộ đã đồng ý "
+    "rồi. Làm ở công an phường được không ạ, mất bao lâu?"
+)
+GUARDIAN = (
+    "Bố mẹ cháu mất cả rồi, cháu năm nay 12 tuổi đang ở với bà nội 70 tuổi ở xã "
+    "Sóc Sơn. Bà muốn đứng ra chăm lo và đại diện cho cháu về giấy tờ, tài sản "
+    "bố mẹ để lại. Bà cần làm thủ tục gì ở ủy ban xã ạ?"
+)
+
+
+def test_a_long_story_is_recalled_through_example_messages(catalogue, monkeypatch):
+    for message, code in ((SPLIT_HOUSEHOLD, "1.010038"), (GUARDIAN, "1.004837")):
+        assert top(catalogue, message) == code
+        assert catalogue.resolve(message).status != "none"
+    # The words alone find nothing that fits.
+    monkeypatch.setattr(SearchIndex, "_recalled", lambda self, query, ranked, _: ranked)
+    for message, code in ((SPLIT_HOUSEHOLD, "1.010038"), (GUARDIAN, "1.004837")):
+        assert top(catalogue, message) != code
+        assert catalogue.resolve(message).status == "none"
+
+
+def test_only_long_unsure_messages_are_recalled(catalogue, monkeypatch):
+    calls = []
+    nearest = catalogue.index._examples.nearest
+    monkeypatch.setattr(
+        catalogue.index._examples, "nearest", lambda q: calls.append(q) or nearest(q)
+    )
+    catalogue.search("tách hộ khẩu ra riêng", 3)  # short
+    named = (
+        "Vợ chồng em cưới nhau được hai tháng rồi mà chưa đi đăng ký. Giờ em muốn "
+        "đăng ký kết hôn ở phường nơi em thường trú thì cần những giấy tờ gì ạ?"
+    )
+    catalogue.search(named, 3)
+    assert calls == []  # long, but its words name the procedure: confident
+    catalogue.search(SPLIT_HOUSEHOLD, 3)
+    assert len(calls) == 1
+
+
+def test_a_long_message_about_no_procedure_stays_unmatched(catalogue):
+    message = (
+        "Cuối tuần này cả nhà mình định đưa hai bé đi công viên chơi cả ngày, "
+        "mà nghe nói trời sắp chuyển lạnh có mưa phùn. Ad cho mình hỏi thứ bảy "
+        "Hà Nội có mưa không, nhiệt độ khoảng bao nhiêu để chuẩn bị áo ấm ạ?"
+    )
+    assert catalogue.resolve(message).status == "none"

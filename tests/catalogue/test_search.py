@@ -177,7 +177,7 @@ DEV2_SET = Path(__file__).parents[1] / "data" / "search_dev2.yml"
 
 def test_citizen_dev_set_accuracy_does_not_regress(catalogue):
     report = evaluate(load_questions(DEV2_SET), catalogue)
-    assert report.rate(report.top1, report.questions) >= 0.85
+    assert report.rate(report.top1, report.questions) >= 0.92
     assert report.rate(report.top3, report.questions) >= 0.97
     assert report.negatives_none == report.negatives
 
@@ -414,11 +414,11 @@ def test_blend_scores_leading_candidates_on_every_reading(catalogue, monkeypatch
 @pytest.mark.parametrize(
     "name, top1, top3",
     [
-        ("search_dev3.yml", 0.86, 0.95),
-        ("search_dev4.yml", 0.88, 0.93),
-        ("search_dev5.yml", 0.87, 0.96),
-        ("search_dev6.yml", 0.87, 0.95),
-        ("search_dev7.yml", 0.76, 0.85),
+        ("search_dev3.yml", 0.88, 0.96),
+        ("search_dev4.yml", 0.90, 0.94),
+        ("search_dev5.yml", 0.88, 0.97),
+        ("search_dev6.yml", 0.91, 0.96),
+        ("search_dev7.yml", 0.84, 0.93),
     ],
 )
 def test_independent_dev_sets_do_not_regress(catalogue, name, top1, top3):
@@ -574,6 +574,9 @@ def test_a_long_story_weighs_more_than_a_short_one(catalogue):
 
 def test_a_long_message_with_a_fair_match_is_offered_choices(catalogue, monkeypatch):
     from bot.catalogue import search
+
+    # The words' own score (the example messages would raise it).
+    monkeypatch.setattr(SearchIndex, "_recalled", lambda self, query, ranked, _: ranked)
 
     message = (
         "Bố tôi năm nay 78 tuổi, ông mất ở bệnh viện tuần trước, gia đình đã lo "
