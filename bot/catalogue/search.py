@@ -66,7 +66,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -1245,29 +1245,37 @@ class SearchIndex:
             lift = best[0][1] - ranked[0][1] if best else 0.0
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
-        ranked = self._for_whom(folded, ranked)
+        cost = self._audience_cost(folded)
+        ranked = self._for_whom(ranked, cost)
         ranked = self._resembling(
             query or "", self._prefer_citizen_level(ranked), asked
         )
-        return self._recalled(query or "", ranked, asked)
+        return self._recalled(query or "", ranked, asked, cost)
 
-    def _for_whom(
-        self, folded: str, ranked: List[Tuple[int, float]]
-    ) -> List[Tuple[int, float]]:
-        """Procedures the asker is not among (``audience.py``) cost
-        ``W_AUDIENCE``: the forces' own ones unless the question speaks of
-        the forces, age-bound ones when no age stated fits."""
+    def _audience_cost(self, folded: str) -> Callable[[int], float]:
+        """What a procedure costs when the asker is not among those it is for
+        (``audience.py``): ``W_AUDIENCE`` for the forces' own ones unless the
+        question speaks of the forces, and for age-bound ones when no age
+        stated fits."""
         forces = asks_about_forces(folded)
         ages = asked_ages(folded)
-        costs = {
-            doc: W_AUDIENCE
-            for doc, _ in ranked
-            if (self._forces[doc] and not forces)
-            or not fits_ages(ages, self._age_ranges[doc])
-        }
-        if not costs:
+
+        def cost(doc: int) -> float:
+            misfit = (self._forces[doc] and not forces) or not fits_ages(
+                ages, self._age_ranges[doc]
+            )
+            return W_AUDIENCE if misfit else 0.0
+
+        return cost
+
+    def _for_whom(
+        self, ranked: List[Tuple[int, float]], cost: Callable[[int], float]
+    ) -> List[Tuple[int, float]]:
+        """``ranked`` less each procedure's audience ``cost``."""
+        costs = {doc: cost(doc) for doc, _ in ranked}
+        if not any(costs.values()):
             return ranked
-        return self._by_score({doc: s - costs.get(doc, 0.0) for doc, s in ranked})
+        return self._by_score({doc: s - costs[doc] for doc, s in ranked})
 
     @staticmethod
     def _none_below(query: str) -> float:
@@ -1313,7 +1321,11 @@ class SearchIndex:
         return self._by_score(head) + ranked[EXAMPLE_POOL:]
 
     def _recalled(
-        self, query: str, ranked: List[Tuple[int, float]], asked: frozenset
+        self,
+        query: str,
+        ranked: List[Tuple[int, float]],
+        asked: frozenset,
+        cost: Callable[[int], float] = lambda doc: 0.0,
     ) -> List[Tuple[int, float]]:
         """A long message its words match with no confidence: the procedures
         of the most similar example messages in the whole catalogue join the
@@ -1341,8 +1353,8 @@ class SearchIndex:
             if "again" in aspects and not aspects & asked and not plain:
                 continue  # as in _resembling
             gain = W_RECALL * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
-            here = scores.get(doc, 0.0)
-            scores[doc] = max(here, max(here, start) + gain)
+            here = scores.get(doc, 0.0)  # its audience cost already paid
+            scores[doc] = max(here, max(here, start - cost(doc)) + gain)
         return self._by_score(scores)
 
     def _rank_readings(
