@@ -72,8 +72,9 @@ def decide(
 ) -> Decision:
     """Resolve the procedure of a question against the catalogue.
 
-    Order: a button's code; the NLU mention; the whole message; the procedure
-    already under discussion. Never answers a procedure the search is unsure of.
+    Order: a button's code; the whole message; the NLU mention; the procedure
+    already under discussion. Never answers a procedure the search is unsure
+    of.
     """
     current = catalogue.get(current_code) if current_code else None
     topic = topic_for(intent, previous_topic, current is not None)
@@ -83,7 +84,11 @@ def decide(
         if chosen is not None:
             return Decision(ANSWER, topic, procedure=chosen)
 
-    queries = [q for q in (mention, text) if q and q.strip()]
+    # The whole message first: it tells apart what the NLU mention alone
+    # cannot ("thẻ bhyt" in "mất thẻ bhyt" is "cấp lại"; "giấy khai sinh" in
+    # "mất giấy khai sinh, sổ gốc ở xã cũng không còn" is "đăng ký lại khai
+    # sinh"), and the search drops the question words itself.
+    queries = [q for q in dict.fromkeys((text, mention)) if q and q.strip()]
     for query in queries:
         resolution = catalogue.resolve(query)
         if resolution.status == "confident":

@@ -160,7 +160,7 @@ def test_a_long_story_is_recalled_through_example_messages(catalogue, monkeypatc
         assert top(catalogue, message) == code
         assert catalogue.resolve(message).status != "none"
     # The words alone find nothing that fits.
-    monkeypatch.setattr(SearchIndex, "_recalled", lambda self, query, ranked, *_: ranked)
+    monkeypatch.setattr(SearchIndex, "_recalled", lambda self, q, ranked, *_: ranked)
     for message, code in ((SPLIT_HOUSEHOLD, "1.010038"), (GUARDIAN, "1.004837")):
         assert top(catalogue, message) != code
         assert catalogue.resolve(message).status == "none"

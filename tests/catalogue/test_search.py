@@ -576,7 +576,7 @@ def test_a_long_message_with_a_fair_match_is_offered_choices(catalogue, monkeypa
     from bot.catalogue import search
 
     # The words' own score (the example messages would raise it).
-    monkeypatch.setattr(SearchIndex, "_recalled", lambda self, query, ranked, *_: ranked)
+    monkeypatch.setattr(SearchIndex, "_recalled", lambda self, q, ranked, *_: ranked)
 
     message = (
         "Bố tôi năm nay 78 tuổi, ông mất ở bệnh viện tuần trước, gia đình đã lo "

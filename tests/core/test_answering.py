@@ -152,3 +152,37 @@ def test_weak_full_text_match_does_not_replace_procedure_in_context():
     strong = FakeCatalogue()
     d = answering.decide(strong, "ask_fee", "thế còn hộ chiếu", current_code=BIRTH.code)
     assert d.procedure == PASSPORT
+
+
+HEALTH_CARD = Proc("1.001939", "Đăng ký đóng, cấp thẻ BHYT")
+HEALTH_CARD_AGAIN = Proc("1.002759", "Cấp lại, đổi, điều chỉnh thông tin thẻ BHYT")
+
+
+class StoryCatalogue(FakeCatalogue):
+    """The whole message tells more than its mention."""
+
+    table = {
+        "mất thẻ bhyt": Resolution(
+            "confident", HEALTH_CARD_AGAIN, [Hit(HEALTH_CARD_AGAIN, 0.9)]
+        ),
+        "thẻ bhyt": Resolution("confident", HEALTH_CARD, [Hit(HEALTH_CARD, 0.9)]),
+        **FakeCatalogue.table,
+    }
+
+
+def test_whole_message_is_read_before_the_mention():
+    # NLU tags only "thẻ bhyt"; the message says it was lost.
+    d = answering.decide(
+        StoryCatalogue(),
+        "ask_where_to_submit",
+        "mất thẻ bhyt làm lại ở đâu",
+        mention="thẻ bhyt",
+    )
+    assert d.kind == answering.ANSWER and d.procedure is HEALTH_CARD_AGAIN
+
+
+def test_mention_is_tried_when_the_message_fits_nothing():
+    d = answering.decide(
+        StoryCatalogue(), "ask_fee", "cái đó hết bao nhiêu", mention="thẻ bhyt"
+    )
+    assert d.kind == answering.ANSWER and d.procedure is HEALTH_CARD
