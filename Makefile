@@ -52,6 +52,7 @@ test: $(STAMP) lint validate $(MODEL) browser-deps
 eval: $(MODEL)
 	$(PY) -m bot.catalogue.evaluate tests/data/search_eval.yml --tone-slips
 	$(PY) -m bot.nlu.evaluate --model $(MODEL) --test tests/data/nlu_test.yml
+	$(PY) -m bench.answer_eval --model $(MODEL) tests/data/search_eval.yml
 
 bench: $(MODEL)
 	$(PY) bench/search_bench.py
