@@ -1352,9 +1352,11 @@ class SearchIndex:
             aspects, plain = self._aspects[doc]
             if "again" in aspects and not aspects & asked and not plain:
                 continue  # as in _resembling
+            if cost(doc):
+                continue  # not for the asker: resembling does not make it so
             gain = W_RECALL * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
-            here = scores.get(doc, 0.0)  # its audience cost already paid
-            scores[doc] = max(here, max(here, start - cost(doc)) + gain)
+            here = scores.get(doc, 0.0)
+            scores[doc] = max(here, max(here, start) + gain)
         return self._by_score(scores)
 
     def _rank_readings(

@@ -102,3 +102,20 @@ def test_without_the_cost_the_police_procedure_comes_first(catalogue, monkeypatc
     # The order above is the audience cost's doing, not the words'.
     monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
     assert top_code(catalogue, "cấp lại thẻ bảo hiểm y tế") == "1.001294"
+
+
+def test_resembling_examples_do_not_recall_a_procedure_not_for_the_asker(
+    catalogue, monkeypatch
+):
+    message = (
+        "Mình làm văn phòng ở công ty tư nhân, tuần trước đi công tác bị mất ví, "
+        "trong đó có cái thẻ khám bệnh. Giờ muốn đi khám ở bệnh viện gần nhà cho "
+        "chắc thì phải làm lại giấy tờ gì ạ?"
+    )
+    index = catalogue.index
+    police_card = "1.001294"  # for police officers only
+    monkeypatch.setattr(index._examples, "nearest", lambda q: {police_card: 0.9})
+    assert police_card not in [h.procedure.code for h in catalogue.search(message, 3)]
+    # Without its audience cost it would be recalled first.
+    monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
+    assert top_code(catalogue, message) == police_card
