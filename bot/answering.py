@@ -103,6 +103,21 @@ def decide(
                 c.procedure.code == current.code for c in resolution.candidates
             ):
                 return Decision(ANSWER, topic, procedure=current)
+            if mention and query != mention:
+                # The mention alone points, with confidence, at the message's
+                # first choice: two readings agree, no menu needed.
+                named = catalogue.resolve(mention)
+                first = (
+                    resolution.candidates[0].procedure
+                    if resolution.candidates
+                    else None
+                )
+                if (
+                    named.status == "confident"
+                    and first
+                    and named.best.code == first.code
+                ):
+                    return Decision(ANSWER, topic, procedure=named.best)
             return Decision(
                 CHOOSE, topic, candidates=resolution.candidates[:MAX_CHOICES]
             )

@@ -186,3 +186,24 @@ def test_mention_is_tried_when_the_message_fits_nothing():
         StoryCatalogue(), "ask_fee", "cái đó hết bao nhiêu", mention="thẻ bhyt"
     )
     assert d.kind == answering.ANSWER and d.procedure is HEALTH_CARD
+
+
+class AgreeingCatalogue(FakeCatalogue):
+    table = {
+        **FakeCatalogue.table,  # "khai sinh": ambiguous, BIRTH first
+        "gks": Resolution("confident", BIRTH, [Hit(BIRTH, 0.9)]),
+        "có yếu tố nước ngoài": Resolution(
+            "confident", BIRTH_FOREIGN, [Hit(BIRTH_FOREIGN, 0.9)]
+        ),
+    }
+
+
+def test_a_confident_mention_that_agrees_with_the_first_choice_is_answered():
+    cat = AgreeingCatalogue()
+    d = answering.decide(cat, "ask_fee", "làm khai sinh (gks) cho con", mention="gks")
+    assert d.kind == answering.ANSWER and d.procedure is BIRTH
+    # A mention pointing at another choice leaves the choice to the citizen.
+    d = answering.decide(
+        cat, "ask_fee", "làm khai sinh cho con", mention="có yếu tố nước ngoài"
+    )
+    assert d.kind == answering.CHOOSE
