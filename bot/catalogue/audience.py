@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
-# The armed forces' own people, as records name them (lower case, accented:
-# folded, "quân nhân" would also match "ngoại quan nhận").
+# The armed forces' own people, as records name them. Matched on lower-case
+# accented text: folded, "quân nhân" would also match "ngoại quan nhận".
 _FORCES_RE = re.compile(
     r"\b(?:công an nhân dân|quân đội nhân dân|sĩ quan|chiến sĩ|quân nhân)\b"
 )

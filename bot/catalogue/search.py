@@ -1309,23 +1309,29 @@ class SearchIndex:
         for doc, s in ranked[:EXAMPLE_POOL]:
             sim = sims.get(self.procedures[doc].code, 0.0)
             gain = weight * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
-            aspects, plain = self._aspects[doc]
-            if "again" in aspects and not aspects & asked and not plain:
-                # A re-issue's examples tell the first issue's story plus
-                # "lost" or "again": unless the question asks for that (or
-                # for another of its aspects: "đổi, điều chỉnh"), they
-                # resemble the first issue's questions but must not win them.
+            if self._unasked_reissue(doc, asked):
                 gain = 0.0
             head[doc] = s + max(0.0, gain) if s >= floor else s
         # Only the head gains, so it stays ahead of the rest.
         return self._by_score(head) + ranked[EXAMPLE_POOL:]
+
+    def _unasked_reissue(self, doc: int, asked: frozenset) -> bool:
+        """A re-issue ("cấp lại …") the question does not ask for.
+
+        Its example messages tell the first issue's story plus "mất" or
+        "lại": unless the question asks for that (or for another of its
+        aspects: "đổi, điều chỉnh"), they resemble the first issue's
+        questions, which they must not win.
+        """
+        aspects, plain = self._aspects[doc]
+        return "again" in aspects and not aspects & asked and not plain
 
     def _recalled(
         self,
         query: str,
         ranked: List[Tuple[int, float]],
         asked: frozenset,
-        cost: Callable[[int], float] = lambda doc: 0.0,
+        cost: Callable[[int], float],
     ) -> List[Tuple[int, float]]:
         """A long message its words match with no confidence: the procedures
         of the most similar example messages in the whole catalogue join the
@@ -1349,9 +1355,8 @@ class SearchIndex:
         for code, sim in self._examples.nearest(query).items():
             doc = self._by_code[code]
             doc = self._preferred.get(doc, doc)  # ranked holds citizen variants
-            aspects, plain = self._aspects[doc]
-            if "again" in aspects and not aspects & asked and not plain:
-                continue  # as in _resembling
+            if self._unasked_reissue(doc, asked):
+                continue
             if cost(doc):
                 continue  # not for the asker: resembling does not make it so
             gain = W_RECALL * (sim - EXAMPLE_FROM) / (1 - EXAMPLE_FROM)
