@@ -5,7 +5,8 @@ y tế (thực hiện tại cấp tỉnh)" is the police force's procedure for i
 officers (its record says "sĩ quan, hạ sĩ quan, chiến sĩ ..."); a citizen who
 lost a health insurance card files "Cấp lại, đổi, điều chỉnh thông tin trên
 sổ BHXH, thẻ BHYT" with social insurance. Names with an age bound ("Cấp thẻ
-căn cước cho người dưới 14 tuổi") do not fit a question about a 15-year-old.
+căn cước cho người dưới 14 tuổi") do not fit a question about a 15-year-old,
+nor "… có yếu tố nước ngoài" a family that is Vietnamese on every side.
 The search (``search.py``) lowers such procedures when the question does not
 fit them.
 """
@@ -47,6 +48,13 @@ def for_armed_forces(record_text: str) -> bool:
 def asks_about_forces(folded_query: str) -> bool:
     """Whether a (folded) question speaks of a member of the forces."""
     return bool(_ASKS_FORCES_RE.search(folded_query))
+
+
+def with_foreign_party(folded_name: str) -> bool:
+    """Whether a (folded) name is the variant with a foreign party ("Đăng ký
+    kết hôn có yếu tố nước ngoài"): for a question that names one ("chồng
+    người Hàn", "quốc tịch Mỹ", search_terms.yml's ``foreign`` aspect)."""
+    return "co yeu to nuoc ngoai" in folded_name
 
 
 def age_range(folded_name: str) -> Range | None:

@@ -79,6 +79,7 @@ from bot.catalogue.audience import (
     asks_about_forces,
     fits_ages,
     for_armed_forces,
+    with_foreign_party,
 )
 from bot.catalogue.examples import ExampleIndex, load_examples
 from bot.catalogue.model import Procedure
@@ -797,6 +798,7 @@ class SearchIndex:
         )
         self._online_only = np.asarray(["toan trinh" in n for n in names], dtype=float)
         self._age_ranges = [age_range(n) for n in names]
+        self._foreign_party = [with_foreign_party(n) for n in names]
         self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
         self._aspect_parent = self._aspect_parents()
         self._aspect_children: Dict[int, List[Tuple[int, frozenset]]] = {}
@@ -1245,24 +1247,28 @@ class SearchIndex:
             lift = best[0][1] - ranked[0][1] if best else 0.0
             if lift > 0:
                 ranked = [(doc, score + lift) for doc, score in ranked]
-        cost = self._audience_cost(folded)
+        cost = self._audience_cost(folded, asked)
         ranked = self._for_whom(ranked, cost)
         ranked = self._resembling(
             query or "", self._prefer_citizen_level(ranked), asked
         )
         return self._recalled(query or "", ranked, asked, cost)
 
-    def _audience_cost(self, folded: str) -> Callable[[int], float]:
+    def _audience_cost(self, folded: str, asked: frozenset) -> Callable[[int], float]:
         """What a procedure costs when the asker is not among those it is for
         (``audience.py``): ``W_AUDIENCE`` for the forces' own ones unless the
-        question speaks of the forces, and for age-bound ones when no age
-        stated fits."""
+        question speaks of the forces, for age-bound ones when no age stated
+        fits, and for those with a foreign party ("… có yếu tố nước ngoài")
+        when the question names none (``asked``: its aspects)."""
         forces = asks_about_forces(folded)
         ages = asked_ages(folded)
+        foreign = "foreign" in asked
 
         def cost(doc: int) -> float:
-            misfit = (self._forces[doc] and not forces) or not fits_ages(
-                ages, self._age_ranges[doc]
+            misfit = (
+                (self._forces[doc] and not forces)
+                or not fits_ages(ages, self._age_ranges[doc])
+                or (self._foreign_party[doc] and not foreign)
             )
             return W_AUDIENCE if misfit else 0.0
 

@@ -119,3 +119,29 @@ def test_resembling_examples_do_not_recall_a_procedure_not_for_the_asker(
     # Without its audience cost it would be recalled first.
     monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
     assert top_code(catalogue, message) == police_card
+
+
+def test_foreign_party_variants_from_names():
+    from bot.catalogue.audience import with_foreign_party
+
+    assert with_foreign_party(fold("Đăng ký kết hôn có yếu tố nước ngoài"))
+    assert not with_foreign_party(fold("Đăng ký kết hôn"))
+
+
+STEPFATHER = (
+    "Tôi đi bước nữa, chồng tôi muốn nhận con gái riêng 8 tuổi của tôi làm con "
+    "nuôi để cháu được như con đẻ. Cả nhà đều ở phường Long Biên, thủ tục làm ở "
+    "đâu ạ?"
+)
+
+
+def test_a_family_with_no_foreign_party_gets_the_domestic_procedure(
+    catalogue, monkeypatch
+):
+    # 1.004878 is the step-parent adoption "có yếu tố nước ngoài"; its name
+    # tells the story word for word.
+    assert top_code(catalogue, STEPFATHER) == "2.001263"
+    foreign = STEPFATHER.replace("chồng tôi", "chồng tôi người Hàn Quốc")
+    assert top_code(catalogue, foreign) == "1.004878"
+    monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
+    assert top_code(catalogue, STEPFATHER) == "1.004878"
