@@ -36,6 +36,14 @@ _AGE_RE = re.compile(r"\b(?:(duoi|tren|qua)\s+)?(\d{1,3})\s*(?:tuoi|t)\b")
 _BOUND = {"duoi": -1, "tren": 1, "qua": 1}
 _BABY_RE = re.compile(r"\b(?:\d{1,2}\s*thang tuoi|moi sinh|so sinh|moi de)\b")
 
+# Names of procedures for a foreign party (folded).
+_FOREIGN_PARTY = (
+    "co yeu to nuoc ngoai",
+    "cho nguoi nuoc ngoai",
+    "cho nguoi khong quoc tich",
+    "mien thi thuc",
+)
+
 Range = Tuple[int, Optional[int]]  # lowest age, and the age it must stay under
 
 
@@ -51,10 +59,11 @@ def asks_about_forces(folded_query: str) -> bool:
 
 
 def with_foreign_party(folded_name: str) -> bool:
-    """Whether a (folded) name is the variant with a foreign party ("Đăng ký
-    kết hôn có yếu tố nước ngoài"): for a question that names one ("chồng
-    người Hàn", "quốc tịch Mỹ", search_terms.yml's ``foreign`` aspect)."""
-    return "co yeu to nuoc ngoai" in folded_name
+    """Whether a (folded) name is for a foreign party: the variant "… có yếu
+    tố nước ngoài" ("Đăng ký kết hôn có yếu tố nước ngoài") or one "cho người
+    nước ngoài", "… miễn thị thực". For a question that names one ("chồng
+    người Hàn", "quốc tịch Mỹ": search_terms.yml's ``foreign`` aspect)."""
+    return any(phrase in folded_name for phrase in _FOREIGN_PARTY)
 
 
 def age_range(folded_name: str) -> Range | None:

@@ -145,3 +145,14 @@ def test_a_family_with_no_foreign_party_gets_the_domestic_procedure(
     assert top_code(catalogue, foreign) == "1.004878"
     monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
     assert top_code(catalogue, STEPFATHER) == "1.004878"
+
+
+def test_names_for_foreigners_are_for_a_foreign_party():
+    from bot.catalogue.audience import with_foreign_party
+
+    for name in (
+        "Gia hạn tạm trú cho người nước ngoài tại Việt Nam",
+        "Gia hạn tạm trú cho người đã được cấp giấy miễn thị thực",
+    ):
+        assert with_foreign_party(fold(name)), name
+    assert not with_foreign_party(fold("Gia hạn tạm trú"))
