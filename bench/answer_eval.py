@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.catalogue import load_catalogue
     from bot.catalogue.evaluate import load_questions
     from bot.catalogue.search import LONG_MESSAGE, words
-    from bot.nlu.evaluate import _parse_all
+    from bot.nlu.evaluate import parse_all
 
     catalogue = load_catalogue()
     items = [
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for q in load_questions(path)
         if q.get("code")
     ]
-    parsed: List[dict] = asyncio.run(_parse_all(args.model, [q for _, q, _ in items]))
+    parsed: List[dict] = asyncio.run(parse_all(args.model, [q for _, q, _ in items]))
     counts: Counter = Counter()
     for (name, text, expected), nlu in zip(items, parsed):
         intent = (nlu.get("intent") or {}).get("name")

@@ -67,7 +67,7 @@ class ExampleIndex:
                 self._analyzers.append(vectorizer.build_analyzer())
 
     def __len__(self) -> int:
-        return sum(map(len, self._rows.values()))
+        return len(self._owners)
 
     def _vector(self, which: int, text: str) -> np.ndarray:
         """``text`` as the fitted TF-IDF vector (dense), L2-normalized.

@@ -51,7 +51,7 @@ def entity_scores(
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-async def _parse_all(model: str, texts: List[str]) -> List[dict]:
+async def parse_all(model: str, texts: List[str]) -> List[dict]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
@@ -75,7 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     examples = [m for m in load_data(args.test).intent_examples]
     texts = [m.get("text") for m in examples]
-    parsed = asyncio.run(_parse_all(args.model, texts))
+    parsed = asyncio.run(parse_all(args.model, texts))
 
     gold_intents = [m.get("intent") for m in examples]
     pred_intents = [p["intent"]["name"] for p in parsed]
