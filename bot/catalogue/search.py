@@ -370,9 +370,19 @@ def _strip_quantities(tokens: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
 
 
 #: Words after which a message names papers to bring or compare with ("có
-#: cần mang cccd không", "ghi sai so với CCCD"): those papers are not the
-#: request, so the paper words named next weigh ``ATTACHED``.
-_ATTACH_MARKERS = (("mang",), ("kem",), ("so", "voi"), ("xuat", "trinh"))
+#: cần mang cccd không", "ghi sai so với CCCD") or to have certified ("sao y
+#: cccd", "công chứng sổ đỏ"): those papers are not the request, so the paper
+#: words named next weigh ``ATTACHED``.
+_ATTACH_MARKERS = (
+    ("mang",),
+    ("kem",),
+    ("so", "voi"),
+    ("xuat", "trinh"),
+    ("sao", "y"),
+    ("chung", "thuc"),
+    ("cong", "chung"),
+    ("photo",),
+)
 _PAPER_WORDS = frozenset(
     "can cuoc cong dan chung minh nhan the ho khau so giay to khai sinh ban sao "
     "anh chieu dinh danh".split()

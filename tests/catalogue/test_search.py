@@ -527,6 +527,19 @@ def test_papers_to_bring_are_not_the_request(catalogue):
         assert all(wt == 1.0 for _, wt, *_ in catalogue.index.analyze(text)[0])
 
 
+def test_papers_to_certify_are_not_the_request(catalogue):
+    from bot.catalogue import search
+
+    # "sao y cccd": the identity card is the paper to copy, not a card to get.
+    query = "sao y cccd o phuong nao cung duoc ko"
+    weights = {w: wt for w, wt, *_ in catalogue.index.analyze(query)[0]}
+    assert weights["cuoc"] == pytest.approx(search.ATTACHED)
+    assert top_code(catalogue, query) == "2.000815"
+    assert top_code(catalogue, "công chứng sổ hộ khẩu với giấy khai sinh") == "2.000815"
+    # Without the certifying words the card is what is asked for.
+    assert top_code(catalogue, "lam cccd o phuong nao cung duoc ko") != "2.000815"
+
+
 def test_the_last_sentence_asks_unless_a_question_came_first(catalogue):
     told = (
         "Mua nhà sang tên xong, sổ mới lại ghi sai năm sinh. Đính chính sổ đỏ nộp đâu?"
