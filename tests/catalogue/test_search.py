@@ -83,7 +83,17 @@ def test_citizen_level_is_preferred_over_ministry_level(catalogue):
 
 
 @pytest.mark.parametrize(
-    "query", ["thời tiết hôm nay thế nào", "asdfgh", "", "   ", "xin chào", "ok"]
+    "query",
+    [
+        "thời tiết hôm nay thế nào",
+        "asdfgh",
+        "",
+        "   ",
+        "xin chào",
+        "ok",
+        "cám ơn bạn nhiều nhé",
+        "thanks ad nhiều",
+    ],
 )
 def test_not_about_a_procedure_is_none(catalogue, query):
     resolution = catalogue.resolve(query)
