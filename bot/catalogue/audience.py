@@ -6,15 +6,18 @@ officers (its record says "sĩ quan, hạ sĩ quan, chiến sĩ ..."); a citizen
 lost a health insurance card files "Cấp lại, đổi, điều chỉnh thông tin trên
 sổ BHXH, thẻ BHYT" with social insurance. Names with an age bound ("Cấp thẻ
 căn cước cho người dưới 14 tuổi") do not fit a question about a 15-year-old,
-nor "… có yếu tố nước ngoài" a family that is Vietnamese on every side.
-The search (``search.py``) lowers such procedures when the question does not
-fit them.
+nor "… có yếu tố nước ngoài" a family that is Vietnamese on every side, nor
+a first issue ("Đăng ký khai sinh", "Cấp hộ chiếu") someone who already
+holds the paper ("giấy khai sinh của cháu chỉ có tên mẹ"). The search
+(``search.py``) lowers such procedures when the question does not fit them.
 """
 
 from __future__ import annotations
 
 import re
 from typing import List, Optional, Tuple
+
+from bot.text import expand, fold
 
 # The armed forces' own people, as records name them. Matched on lower-case
 # accented text: folded, "quân nhân" would also match "ngoại quan nhận".
@@ -95,3 +98,56 @@ def fits_ages(ages: List[int], limits: Range | None) -> bool:
         return True
     low, below = limits
     return any(age >= low and (below is None or age < below) for age in ages)
+
+
+# Papers a first-issue procedure makes, by the (folded) start of its name, and
+# how a (folded, abbreviations spelled out) question names them.
+_FIRST_ISSUES = {
+    "birth": ("dang ki khai sinh", r"(?:giay )?khai sinh"),
+    "passport": ("cap ho chieu", r"ho chieu"),
+    "id card": ("cap the can cuoc", r"(?:the )?can cuoc(?: cong dan)?"),
+    "marriage": ("dang ki ket hon", r"(?:giay )?(?:dang k[iy] )?ket hon"),
+}
+# "đã có / đã làm X", "có X" (not "cần có", "chưa có", "không có X"), "X chỉ
+# có tên mẹ", "X để trống", "X cũ", "X làm năm 2020", "X ghi sai".
+_HELD = (
+    r"(?:(?<!can )(?<!phai )(?<!chua )(?<!khong )(?<!k )\bco"
+    r"|\bda (?:co|lam|duoc cap|dang k[iy]))"
+)
+_STATE = (
+    r"(?:\w+ ){0,2}(?:chi co|de trong|bo trong|cu|lam (?:nam|tu|hoi)|"
+    r"cap (?:nam|tu|hoi)|ghi sai|bi sai)\b"
+)
+_HELD_RES = {
+    paper: re.compile(rf"{_HELD} {said}\b|\b{said} {_STATE}")
+    for paper, (_, said) in _FIRST_ISSUES.items()
+}
+
+
+def first_issue(folded_name: str, plain: bool) -> Optional[str]:
+    """The paper a procedure issues for the first time, if its (folded) name
+    starts with one (``plain``: no re-issue, change... aspect). Not those for
+    people who already hold other papers ("… cho người đã có hồ sơ, giấy tờ
+    cá nhân": a birth registered late)."""
+    name = re.sub(r"^\W*thu tuc\s+", "", folded_name.strip())
+    if not plain or "da co" in name:
+        return None
+    starts = ((paper, start) for paper, (start, _) in _FIRST_ISSUES.items())
+    return next((paper for paper, start in starts if name.startswith(start)), None)
+
+
+def held_papers(folded_query: str) -> frozenset:
+    """Papers a (folded) question says the asker already holds.
+
+    Read clause by clause: in "chưa từng khai sinh, chỉ có cccd" what the
+    asker has is the identity card, not a birth certificate.
+    """
+    clauses = [
+        " ".join(fold(expand(clause)).split())
+        for clause in re.split(r"[,.;:!?()\n]+", folded_query)
+    ]
+    return frozenset(
+        paper
+        for paper, held in _HELD_RES.items()
+        if any(held.search(clause) for clause in clauses)
+    )

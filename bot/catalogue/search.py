@@ -77,8 +77,10 @@ from bot.catalogue.audience import (
     age_range,
     asked_ages,
     asks_about_forces,
+    first_issue,
     fits_ages,
     for_armed_forces,
+    held_papers,
     with_foreign_party,
 )
 from bot.catalogue.examples import ExampleIndex, load_examples
@@ -810,6 +812,10 @@ class SearchIndex:
         self._age_ranges = [age_range(n) for n in names]
         self._foreign_party = [with_foreign_party(n) for n in names]
         self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
+        self._first_issue = [
+            first_issue(" ".join(canonical_words(n)), plain and not aspects)
+            for n, (aspects, plain) in zip(names, self._aspects)
+        ]
         self._aspect_parent = self._aspect_parents()
         self._aspect_children: Dict[int, List[Tuple[int, frozenset]]] = {}
         for child, (parent, extra, _) in self._aspect_parent.items():
@@ -1269,16 +1275,19 @@ class SearchIndex:
         (``audience.py``): ``W_AUDIENCE`` for the forces' own ones unless the
         question speaks of the forces, for age-bound ones when no age stated
         fits, and for those with a foreign party ("… có yếu tố nước ngoài")
-        when the question names none (``asked``: its aspects)."""
+        when the question names none (``asked``: its aspects), and for the
+        first issue of a paper the asker says they hold."""
         forces = asks_about_forces(folded)
         ages = asked_ages(folded)
         foreign = "foreign" in asked
+        held = held_papers(folded)
 
         def cost(doc: int) -> float:
             misfit = (
                 (self._forces[doc] and not forces)
                 or not fits_ages(ages, self._age_ranges[doc])
                 or (self._foreign_party[doc] and not foreign)
+                or self._first_issue[doc] in held
             )
             return W_AUDIENCE if misfit else 0.0
 

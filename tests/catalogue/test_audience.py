@@ -156,3 +156,54 @@ def test_names_for_foreigners_are_for_a_foreign_party():
     ):
         assert with_foreign_party(fold(name)), name
     assert not with_foreign_party(fold("Gia hạn tạm trú"))
+
+
+@pytest.mark.parametrize(
+    "question, held",
+    [
+        ("giấy khai sinh của bé chỉ có tên mẹ, giờ bố muốn nhận con", {"birth"}),
+        ("giay khai sinh lam nam 2019, phan ten cha de trong", {"birth"}),
+        ("tôi đã có hộ chiếu cũ, hết hạn rồi", {"passport"}),
+        ("ba tôi có cccd rồi mà chưa từng khai sinh", {"id card"}),
+        ("vợ chồng đã đăng ký kết hôn năm 2010", {"marriage"}),
+        # Needing, lacking or asking for a paper is not holding it.
+        ("làm hộ chiếu có cần căn cước không", set()),
+        ("cần có giấy khai sinh không", set()),
+        ("con tôi không có giấy khai sinh", set()),
+        ("chưa có căn cước thì làm sao", set()),
+        ("chúng tôi chưa đăng ký kết hôn", set()),
+        ("làm giấy khai sinh cho con", set()),
+        # Clause by clause: the card is held, the birth certificate is not.
+        ("chưa từng được khai sinh, chỉ có cccd", {"id card"}),
+    ],
+)
+def test_papers_the_asker_holds(question, held):
+    from bot.catalogue.audience import held_papers
+
+    assert held_papers(fold(question)) == held
+
+
+def test_first_issues_from_names():
+    from bot.catalogue.audience import first_issue
+
+    assert first_issue("dang ki khai sinh", True) == "birth"
+    assert first_issue("thu tuc dang ki khai sinh ket hop dang ki nhan cha", True)
+    assert first_issue("cap ho chieu pho thong o trong nuoc", True) == "passport"
+    # Not a re-issue or change, nor the late registration of someone who
+    # holds other papers.
+    assert first_issue("cap the can cuoc", False) is None
+    assert first_issue("dang ki khai sinh cho nguoi da co ho so giay to", True) is None
+
+
+FATHER = (
+    "Bé nhà tôi 3 tuổi, giấy khai sinh cũ chỉ ghi tên mẹ vì hồi đó chưa cưới. "
+    "Giờ anh ấy là bố ruột muốn làm thủ tục nhận con thì cần gì?"
+)
+
+
+def test_a_held_birth_certificate_is_not_registered_again(catalogue, monkeypatch):
+    # 1.000689 registers the birth and the father at once; this child's birth
+    # is registered already.
+    assert top_code(catalogue, FATHER) == "1.001022"
+    monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
+    assert top_code(catalogue, FATHER) == "1.000689"
