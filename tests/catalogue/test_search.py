@@ -612,3 +612,11 @@ def test_a_long_message_with_a_fair_match_is_offered_choices(catalogue, monkeypa
     # The same score on a short message is still "none".
     monkeypatch.setattr(search, "LONG_MESSAGE", 1000)
     assert catalogue.resolve(message).status == "none"
+
+
+def test_filler_more_does_not_pick_a_procedure(catalogue):
+    # "thêm" (more) asks nothing; as a word it matched the visa-exempt
+    # foreigners' "ở thêm" and made this a close call.
+    resolution = catalogue.resolve("tạm trú sắp hết hạn muốn gia hạn thêm")
+    assert resolution.status == "confident"
+    assert resolution.best.code == "1.002755"
