@@ -7,7 +7,7 @@ lost a health insurance card files "Cấp lại, đổi, điều chỉnh thông 
 sổ BHXH, thẻ BHYT" with social insurance. Names with an age bound ("Cấp thẻ
 căn cước cho người dưới 14 tuổi") do not fit a question about a 15-year-old,
 nor "… có yếu tố nước ngoài" a family that is Vietnamese on every side, nor
-a first issue ("Đăng ký khai sinh", "Cấp hộ chiếu") someone who already
+a first issue ("Đăng ký khai sinh", "Cấp thẻ căn cước") someone who already
 holds the paper ("giấy khai sinh của cháu chỉ có tên mẹ"). The search
 (``search.py``) lowers such procedures when the question does not fit them.
 """
@@ -101,22 +101,22 @@ def fits_ages(ages: List[int], limits: Range | None) -> bool:
 
 
 # Papers a first-issue procedure makes, by the (folded) start of its name, and
-# how a (folded, abbreviations spelled out) question names them.
+# how a (folded, abbreviations spelled out) question names them. Not the
+# passport: an expired or lost one is replaced by "Cấp hộ chiếu" itself.
 _FIRST_ISSUES = {
     "birth": ("dang ki khai sinh", r"(?:giay )?khai sinh"),
-    "passport": ("cap ho chieu", r"ho chieu"),
     "id card": ("cap the can cuoc", r"(?:the )?can cuoc(?: cong dan)?"),
     "marriage": ("dang ki ket hon", r"(?:giay )?(?:dang k[iy] )?ket hon"),
 }
 # "đã có / đã làm X", "có X" (not "cần có", "chưa có", "không có X"), "X chỉ
-# có tên mẹ", "X để trống", "X cũ", "X làm năm 2020", "X ghi sai".
+# có tên mẹ", "X để trống", "X cũ", "X làm năm 2020", "X (ghi) sai".
 _HELD = (
     r"(?:(?<!can )(?<!phai )(?<!chua )(?<!khong )(?<!k )\bco"
     r"|\bda (?:co|lam|duoc cap|dang k[iy]))"
 )
 _STATE = (
     r"(?:\w+ ){0,2}(?:chi co|de trong|bo trong|cu|lam (?:nam|tu|hoi)|"
-    r"cap (?:nam|tu|hoi)|ghi sai|bi sai)\b"
+    r"cap (?:nam|tu|hoi)|sai)\b"
 )
 _HELD_RES = {
     paper: re.compile(rf"{_HELD} {said}\b|\b{said} {_STATE}")

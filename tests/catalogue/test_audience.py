@@ -163,7 +163,9 @@ def test_names_for_foreigners_are_for_a_foreign_party():
     [
         ("giấy khai sinh của bé chỉ có tên mẹ, giờ bố muốn nhận con", {"birth"}),
         ("giay khai sinh lam nam 2019, phan ten cha de trong", {"birth"}),
-        ("tôi đã có hộ chiếu cũ, hết hạn rồi", {"passport"}),
+        ("căn cước của tôi sai ngày sinh", {"id card"}),
+        # An expired passport is replaced by the first issue's procedure.
+        ("tôi đã có hộ chiếu cũ, hết hạn rồi", set()),
         ("ba tôi có cccd rồi mà chưa từng khai sinh", {"id card"}),
         ("vợ chồng đã đăng ký kết hôn năm 2010", {"marriage"}),
         # Needing, lacking or asking for a paper is not holding it.
@@ -188,7 +190,8 @@ def test_first_issues_from_names():
 
     assert first_issue("dang ki khai sinh", True) == "birth"
     assert first_issue("thu tuc dang ki khai sinh ket hop dang ki nhan cha", True)
-    assert first_issue("cap ho chieu pho thong o trong nuoc", True) == "passport"
+    assert first_issue("cap the can cuoc cho nguoi duoi 14 tuoi", True) == "id card"
+    assert first_issue("cap ho chieu pho thong o trong nuoc", True) is None
     # Not a re-issue or change, nor the late registration of someone who
     # holds other papers.
     assert first_issue("cap the can cuoc", False) is None

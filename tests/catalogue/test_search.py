@@ -620,3 +620,11 @@ def test_filler_more_does_not_pick_a_procedure(catalogue):
     resolution = catalogue.resolve("tạm trú sắp hết hạn muốn gia hạn thêm")
     assert resolution.status == "confident"
     assert resolution.best.code == "1.002755"
+
+
+def test_a_wrong_birth_date_is_about_the_paper_it_is_on(catalogue):
+    # "ngày sinh" is what is wrong, not a birth registration ("khai sinh").
+    assert top_code(catalogue, "the bhyt ghi sai nam sinh") == "1.002759"
+    assert top_code(catalogue, "giấy khai sinh của con ghi sai ngày sinh") == "1.004859"
+    # A held card with a wrong date is exchanged, not issued a first time.
+    assert top_code(catalogue, "cccd sai ngay sinh") == "1.014063"
