@@ -106,6 +106,7 @@ def fits_ages(ages: List[int], limits: Range | None) -> bool:
 _FIRST_ISSUES = {
     "birth": ("dang ki khai sinh", r"(?:giay )?khai sinh"),
     "id card": ("cap the can cuoc", r"(?:the )?can cuoc(?: cong dan)?"),
+    "death": ("dang ki khai tu", r"(?:giay )?(?:chung tu|khai tu)"),
     "marriage": ("dang ki ket hon", r"(?:giay )?(?:dang k[iy] )?ket hon"),
 }
 # "đã có / đã làm X", "có X" (not "cần có", "chưa có", "không có X"), "X chỉ

@@ -168,6 +168,7 @@ def test_names_for_foreigners_are_for_a_foreign_party():
         ("tôi đã có hộ chiếu cũ, hết hạn rồi", set()),
         ("ba tôi có cccd rồi mà chưa từng khai sinh", {"id card"}),
         ("vợ chồng đã đăng ký kết hôn năm 2010", {"marriage"}),
+        ("ông tôi mất năm 1998, hồi đó đã khai tử ở xã", {"death"}),
         # Needing, lacking or asking for a paper is not holding it.
         ("làm hộ chiếu có cần căn cước không", set()),
         ("cần có giấy khai sinh không", set()),
