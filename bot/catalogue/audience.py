@@ -109,11 +109,11 @@ _FIRST_ISSUES = {
     "death": ("dang ki khai tu", r"(?:giay )?(?:chung tu|khai tu)"),
     "marriage": ("dang ki ket hon", r"(?:giay )?(?:dang k[iy] )?ket hon"),
 }
-# "đã có / đã làm X", "có X" (not "cần có", "chưa có", "không có X"), "X chỉ
+# "đã (có / làm) X", "có X" (not "cần có", "chưa có", "không có X"), "X chỉ
 # có tên mẹ", "X để trống", "X cũ", "X làm năm 2020", "X (ghi) sai".
 _HELD = (
     r"(?:(?<!can )(?<!phai )(?<!chua )(?<!khong )(?<!k )\bco"
-    r"|\bda (?:co|lam|duoc cap|dang k[iy]))"
+    r"|\bda(?: co| lam| duoc cap| dang k[iy])?)"
 )
 _STATE = (
     r"(?:\w+ ){0,2}(?:chi co|de trong|bo trong|cu|lam (?:nam|tu|hoi)|"
