@@ -105,7 +105,10 @@ def fits_ages(ages: List[int], limits: Range | None) -> bool:
 # passport: an expired or lost one is replaced by "Cấp hộ chiếu" itself.
 _FIRST_ISSUES = {
     "birth": ("dang ki khai sinh", r"(?:giay )?khai sinh"),
-    "id card": ("cap the can cuoc", r"(?:the )?can cuoc(?: cong dan)?"),
+    "id card": (
+        "cap the can cuoc",
+        r"(?:(?:the )?can cuoc(?: cong dan)?|chung minh (?:thu|nhan dan))",
+    ),
     "death": ("dang ki khai tu", r"(?:giay )?(?:chung tu|khai tu)"),
     "marriage": ("dang ki ket hon", r"(?:giay )?(?:dang k[iy] )?ket hon"),
 }
@@ -152,3 +155,4 @@ def held_papers(folded_query: str) -> frozenset:
         for paper, held in _HELD_RES.items()
         if any(held.search(clause) for clause in clauses)
     )
+

@@ -167,6 +167,7 @@ def test_names_for_foreigners_are_for_a_foreign_party():
         # An expired passport is replaced by the first issue's procedure.
         ("tôi đã có hộ chiếu cũ, hết hạn rồi", set()),
         ("ba tôi có cccd rồi mà chưa từng khai sinh", {"id card"}),
+        ("bà chỉ có chứng minh thư", {"id card"}),
         ("vợ chồng đã đăng ký kết hôn năm 2010", {"marriage"}),
         ("ông tôi mất năm 1998, hồi đó đã khai tử ở xã", {"death"}),
         # Needing, lacking or asking for a paper is not holding it.
@@ -211,3 +212,4 @@ def test_a_held_birth_certificate_is_not_registered_again(catalogue, monkeypatch
     assert top_code(catalogue, FATHER) == "1.001022"
     monkeypatch.setattr(search, "W_AUDIENCE", 0.0)
     assert top_code(catalogue, FATHER) == "1.000689"
+
