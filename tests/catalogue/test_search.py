@@ -628,3 +628,15 @@ def test_a_wrong_birth_date_is_about_the_paper_it_is_on(catalogue):
     assert top_code(catalogue, "giấy khai sinh của con ghi sai ngày sinh") == "1.004859"
     # A held card with a wrong date is exchanged, not issued a first time.
     assert top_code(catalogue, "cccd sai ngay sinh") == "1.014063"
+
+
+def test_handing_back_registration_is_revoking_it(catalogue):
+    # "nộp lại" hands papers back: "thu hồi", not "cấp lại" (issue again).
+    query = "xe máy cũ không dùng nữa, muốn nộp lại giấy đăng ký và biển số"
+    assert catalogue.search(query, 1)[0].procedure.name.startswith("Thu hồi")
+    from bot.catalogue.search import canonical_words, fast_fold
+
+    asked = catalogue.index.terms.aspects_of(
+        canonical_words(fast_fold(query)), query=True
+    )
+    assert "revoke" in asked
