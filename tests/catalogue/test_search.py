@@ -270,6 +270,9 @@ def test_aspects_are_read_from_names_and_questions(catalogue):
     assert terms.name_aspects("Nhập quốc tịch Việt Nam ở nước ngoài")[0] == {"abroad"}
     assert terms.aspects_of(words("bị mất bằng lái, làm lại"), query=True) == {"again"}
     assert terms.aspects_of(words("thời gian làm hộ chiếu"), query=True) == set()
+    # Moving a business is changing its registration.
+    moved = words("hkd chuyển địa điểm kinh doanh sang phường khác")
+    assert terms.aspects_of(moved, query=True) == {"change"}
 
 
 @pytest.mark.parametrize(
