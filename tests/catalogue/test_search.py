@@ -643,3 +643,10 @@ def test_handing_back_registration_is_revoking_it(catalogue):
         canonical_words(fast_fold(query)), query=True
     )
     assert "revoke" in asked
+
+
+def test_unaccented_what_is_needed_asks_nothing(catalogue):
+    # "can gi" is "cần gì", even where "căn" could pair with a neighbour.
+    for query in ("lam ho chieu cho con 5 tuoi can gi", "đăng ký tạm trú cần gì"):
+        assert "can" not in [w for w, *_ in catalogue.index.analyze(query)[0]]
+    assert top_code(catalogue, "lam ho chieu cho con 5 tuoi can gi") == "1.001456"
