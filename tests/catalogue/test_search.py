@@ -432,6 +432,7 @@ def test_blend_scores_leading_candidates_on_every_reading(catalogue, monkeypatch
         ("search_dev5.yml", 0.88, 0.97),
         ("search_dev6.yml", 0.91, 0.96),
         ("search_dev7.yml", 0.84, 0.93),
+        ("search_dev8.yml", 0.88, 0.96),
     ],
 )
 def test_independent_dev_sets_do_not_regress(catalogue, name, top1, top3):
