@@ -180,6 +180,9 @@ ONLINE_PENALTY = ONLINE_BONUS = 0.1
 #: but absent costs ``ASPECT_MISSING``; one that only has aspects the question
 #: does not ask for ("cấp lại", "có yếu tố nước ngoài") loses ``ASPECT_EXTRA``.
 ASPECT_MATCH, ASPECT_EXTRA, ASPECT_MISSING = 0.03, 0.03, 0.01
+#: What a leading candidate loses per asked aspect it lacks and a leading
+#: sibling has.
+W_ASKED = 0.03
 _LEVEL_RANK = {"Cấp xã": 0, "Cấp tỉnh": 1}
 _ONLINE_RE = re.compile(r"\b(?:onl|online|truc tuyen|toan trinh|qua mang|tren mang)\b")
 
@@ -1265,6 +1268,7 @@ class SearchIndex:
                 ranked = [(doc, score + lift) for doc, score in ranked]
         cost = self._audience_cost(folded, asked)
         ranked = self._for_whom(ranked, cost)
+        ranked = self._doing_what_is_asked(ranked, asked)
         ranked = self._resembling(
             query or "", self._prefer_citizen_level(ranked), asked
         )
@@ -1301,6 +1305,26 @@ class SearchIndex:
         if not any(costs.values()):
             return ranked
         return self._by_score({doc: s - costs[doc] for doc, s in ranked})
+
+    def _doing_what_is_asked(
+        self, ranked: List[Tuple[int, float]], asked: frozenset
+    ) -> List[Tuple[int, float]]:
+        """Leading candidates that do not do what is asked ("đăng ký lại",
+        "thay đổi") less ``W_ASKED`` per such aspect, when a leading sibling
+        does it: the choice is between them. Where none does, the order and
+        the scores stay (no fair match is made poor)."""
+        pool = ranked[:EXAMPLE_POOL]
+        offered = set().union(*(self._aspects[doc][0] for doc, _ in pool)) & asked
+        if not offered or not W_ASKED:
+            return ranked
+        head = {
+            doc: s - W_ASKED * len(offered - self._aspects[doc][0]) for doc, s in pool
+        }
+        # The best stays as sure as it was: this orders, it does not judge.
+        lift = pool[0][1] - max(head.values())
+        return self._by_score({d: s + lift for d, s in head.items()}) + ranked[
+            EXAMPLE_POOL:
+        ]
 
     @staticmethod
     def _none_below(query: str) -> float:

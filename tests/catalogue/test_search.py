@@ -651,3 +651,16 @@ def test_unaccented_what_is_needed_asks_nothing(catalogue):
     for query in ("lam ho chieu cho con 5 tuoi can gi", "đăng ký tạm trú cần gì"):
         assert "can" not in [w for w, *_ in catalogue.index.analyze(query)[0]]
     assert top_code(catalogue, "lam ho chieu cho con 5 tuoi can gi") == "1.001456"
+
+
+def test_a_sibling_that_does_what_is_asked_goes_first(catalogue):
+    index = catalogue.index
+    doc = {code: index._by_code[code] for code in ("2.000528", "2.000522", "1.001193")}
+    ranked = [(doc["2.000528"], 0.80), (doc["1.001193"], 0.79), (doc["2.000522"], 0.78)]
+    # "đăng ký lại": only 2.000522 re-registers; it goes first, and the best
+    # score stays what it was (how sure the answer is does not change).
+    again = index._doing_what_is_asked(ranked, frozenset({"again"}))
+    assert again[0] == (doc["2.000522"], pytest.approx(0.80))
+    # Asked for what no leading candidate does: nothing changes.
+    assert index._doing_what_is_asked(ranked, frozenset({"stop"})) == ranked
+    assert index._doing_what_is_asked(ranked, frozenset()) == ranked
