@@ -664,3 +664,12 @@ def test_a_sibling_that_does_what_is_asked_goes_first(catalogue):
     # Asked for what no leading candidate does: nothing changes.
     assert index._doing_what_is_asked(ranked, frozenset({"stop"})) == ranked
     assert index._doing_what_is_asked(ranked, frozenset()) == ranked
+
+
+def test_poverty_recognition_outside_the_yearly_review(catalogue):
+    # "giữa năm", "không đợi ...": at any time of the year ("thường xuyên"),
+    # not at the yearly review ("định kỳ", 1.011606).
+    query = "nhà em ốm đau giữa năm, xin vào hộ cận nghèo luôn được không"
+    assert top_code(catalogue, query) == "1.011607"
+    query = "nay khá hơn rồi muốn xin thoát nghèo luôn, không đợi cuối năm"
+    assert top_code(catalogue, query) == "1.011608"
