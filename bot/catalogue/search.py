@@ -1322,9 +1322,8 @@ class SearchIndex:
         }
         # The best stays as sure as it was: this orders, it does not judge.
         lift = pool[0][1] - max(head.values())
-        return self._by_score({d: s + lift for d, s in head.items()}) + ranked[
-            EXAMPLE_POOL:
-        ]
+        lifted = {doc: s + lift for doc, s in head.items()}
+        return self._by_score(lifted) + ranked[EXAMPLE_POOL:]
 
     @staticmethod
     def _none_below(query: str) -> float:
