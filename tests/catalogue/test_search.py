@@ -675,3 +675,18 @@ def test_poverty_recognition_outside_the_yearly_review(catalogue):
     ):
         codes = [h.procedure.code for h in catalogue.search(query, 2)]
         assert codes[0] == code and "1.011606" not in codes
+
+
+def test_a_trip_abroad_makes_no_one_a_foreign_party(catalogue):
+    def asked(text):
+        portal = catalogue.index.analyze(text)[-1]
+        return catalogue.index.terms.aspects_of([w for w, *_ in portal], query=True)
+
+    query = "tháng sau cả nhà đi du lịch Hàn Quốc, làm hộ chiếu lần đầu ở đâu"
+    resolution = catalogue.resolve(query)
+    # "tháng sau", "cả nhà" ask for nothing; the passport is offered first.
+    assert resolution.status != "none"
+    assert resolution.candidates[0].procedure.code == "1.001456"
+    assert "foreign" not in asked(query)
+    # Marrying a Korean does make one.
+    assert "foreign" in asked("lấy chồng Hàn Quốc, đăng ký kết hôn ở đâu")
