@@ -129,8 +129,9 @@ _HELD_RES = {
 
 
 def first_issue(folded_name: str, plain: bool) -> Optional[str]:
-    """The paper a procedure issues for the first time, if its (folded) name
-    starts with one (``plain``: no re-issue, change... aspect). Not those for
+    """The paper a procedure issues for the first time, if its (folded,
+    canonical) name starts with one (``plain``: it has no re-issue, change...
+    aspect). Not those for
     people who already hold other papers ("… cho người đã có hồ sơ, giấy tờ
     cá nhân": a birth registered late)."""
     name = re.sub(r"^\W*thu tuc\s+", "", folded_name.strip())

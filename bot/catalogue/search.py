@@ -816,8 +816,8 @@ class SearchIndex:
         self._foreign_party = [with_foreign_party(n) for n in names]
         self._aspects = [self.terms.name_aspects(p.name) for p in self.procedures]
         self._first_issue = [
-            first_issue(" ".join(canonical_words(n)), plain and not aspects)
-            for n, (aspects, plain) in zip(names, self._aspects)
+            first_issue(name.strip(), not aspects)
+            for name, (aspects, _) in zip(self._padded_names, self._aspects)
         ]
         self._aspect_parent = self._aspect_parents()
         self._aspect_children: Dict[int, List[Tuple[int, frozenset]]] = {}
